@@ -1,0 +1,109 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "almanac",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "almanac", targets: ["almanac"]),
+        .library(name: "AlmanacCore", targets: ["AlmanacCore"]),
+        .library(name: "AlmanacIndex", targets: ["AlmanacIndex"]),
+        .library(name: "AlmanacStore", targets: ["AlmanacStore"]),
+        .library(name: "AlmanacAuth", targets: ["AlmanacAuth"]),
+        .library(name: "AlmanacCache", targets: ["AlmanacCache"]),
+        .library(name: "AlmanacServer", targets: ["AlmanacServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // Native bridges: internal targets, never products.
+        .target(
+            name: "CXapian",
+            linkerSettings: [.linkedLibrary("xapian")]
+        ),
+        .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+
+        .target(name: "AlmanacCore", swiftSettings: swiftSettings),
+        .target(
+            name: "AlmanacStore",
+            dependencies: [
+                "AlmanacCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AlmanacIndex",
+            dependencies: [
+                "AlmanacCore", "CXapian",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AlmanacCache",
+            dependencies: [
+                "AlmanacCore", "CHiredis",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AlmanacAuth",
+            dependencies: ["AlmanacCore", "COpenSSL"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AlmanacServer",
+            dependencies: [
+                "AlmanacCore", "AlmanacStore", "AlmanacIndex", "AlmanacCache", "AlmanacAuth",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "almanac",
+            dependencies: [
+                "AlmanacServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(name: "AlmanacCoreTests", dependencies: ["AlmanacCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "AlmanacIndexTests", dependencies: ["AlmanacIndex"], swiftSettings: swiftSettings),
+        .testTarget(name: "AlmanacAuthTests", dependencies: ["AlmanacAuth"], swiftSettings: swiftSettings),
+        .testTarget(name: "AlmanacCacheTests", dependencies: ["AlmanacCache"], swiftSettings: swiftSettings),
+        .testTarget(name: "AlmanacStoreTests", dependencies: ["AlmanacStore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AlmanacServerTests",
+            dependencies: [
+                "AlmanacServer",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ],
+    cxxLanguageStandard: .cxx17
+)

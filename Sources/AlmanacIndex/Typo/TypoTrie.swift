@@ -1,0 +1,162 @@
+/// An immutable trie over a vocabulary, searched with a bounded Damerau-Levenshtein
+/// (optimal string alignment) walk: the dynamic-programming row for a prefix is shared by
+/// every word below it, and a branch is cut as soon as its row's minimum exceeds the
+/// allowed distance. For distances 1-2 this visits a small fraction of the trie.
+///
+/// Words are compared by Unicode scalars, so `é` is one edit away from `e`.
+public struct TypoTrie: Sendable {
+    // Node i: edges are firstEdge[i] ..< firstEdge[i] + edgeCount[i]; word[i] >= 0 if a word ends here.
+    private var firstEdge: [Int32] = []
+    private var edgeCount: [Int32] = []
+    private var wordAt: [Int32] = []
+    private var labels: [UInt32] = []
+    private var targets: [Int32] = []
+    /// The vocabulary, sorted, and each word's weight (document frequency).
+    public private(set) var words: [String] = []
+    public private(set) var weights: [Int32] = []
+
+    public var count: Int { words.count }
+
+    public init() {
+        self.init(entries: [])
+    }
+
+    /// Builds a trie from (word, weight) pairs; duplicates keep the larger weight.
+    public init(entries: [(String, Int)]) {
+        var scalarsByWord: [(scalars: [UInt32], word: String, weight: Int)] = entries.map {
+            (Array($0.0.unicodeScalars.map(\.value)), $0.0, $0.1)
+        }
+        scalarsByWord.sort { $0.scalars.lexicographicallyPrecedes($1.scalars) }
+        var unique: [(scalars: [UInt32], word: String, weight: Int)] = []
+        unique.reserveCapacity(scalarsByWord.count)
+        for entry in scalarsByWord {
+            if let last = unique.last, last.scalars == entry.scalars {
+                unique[unique.count - 1].weight = max(last.weight, entry.weight)
+            } else {
+                unique.append(entry)
+            }
+        }
+        words = unique.map(\.word)
+        weights = unique.map { Int32(clamping: $0.weight) }
+        let keys = unique.map(\.scalars)
+        _ = build(keys, 0..<keys.count, depth: 0)
+    }
+
+    /// Appends the node for the sorted range `range` (all sharing `depth` leading scalars).
+    private mutating func build(_ keys: [[UInt32]], _ range: Range<Int>, depth: Int) -> Int32 {
+        let node = Int32(firstEdge.count)
+        firstEdge.append(0)
+        edgeCount.append(0)
+        wordAt.append(-1)
+        var lo = range.lowerBound
+        if lo < range.upperBound, keys[lo].count == depth {
+            wordAt[Int(node)] = Int32(lo)
+            lo += 1
+        }
+        // Group children by the scalar at `depth`.
+        var groups: [(label: UInt32, range: Range<Int>)] = []
+        var i = lo
+        while i < range.upperBound {
+            let label = keys[i][depth]
+            var j = i + 1
+            while j < range.upperBound, keys[j][depth] == label { j += 1 }
+            groups.append((label, i..<j))
+            i = j
+        }
+        let first = labels.count
+        firstEdge[Int(node)] = Int32(first)
+        edgeCount[Int(node)] = Int32(groups.count)
+        for group in groups {
+            labels.append(group.label)
+            targets.append(-1)
+        }
+        for (k, group) in groups.enumerated() {
+            let child = build(keys, group.range, depth: depth + 1)
+            targets[first + k] = child
+        }
+        return node
+    }
+
+    /// A word within the distance, with its weight.
+    public struct Match: Sendable, Equatable {
+        public var word: String
+        public var distance: Int
+        public var weight: Int
+    }
+
+    /// Every vocabulary word within `maxDistance` edits of `query` (insert, delete,
+    /// substitute, transpose adjacent), excluding `query` itself.
+    public func search(_ query: String, maxDistance: Int) -> [Match] {
+        guard !words.isEmpty, maxDistance > 0 else { return [] }
+        let q = Array(query.unicodeScalars.map(\.value))
+        let m = q.count
+        let maxDepth = m + maxDistance
+        let width = m + 1
+        // rows[d] is the DP row after d trie labels; path[d] the label taken to depth d.
+        var rows = [Int](repeating: 0, count: (maxDepth + 1) * width)
+        for j in 0...m { rows[j] = j }
+        var path = [UInt32](repeating: 0, count: maxDepth + 1)
+        var out: [Match] = []
+        // Explicit stack of (node, depth, next edge offset).
+        var stack: [(node: Int32, depth: Int, edge: Int32)] = [(0, 0, 0)]
+        while !stack.isEmpty {
+            let top = stack.count - 1
+            let (node, depth, edge) = stack[top]
+            if edge >= edgeCount[Int(node)] || depth >= maxDepth {
+                stack.removeLast()
+                continue
+            }
+            stack[top].edge += 1
+            let e = Int(firstEdge[Int(node)] + edge)
+            let c = labels[e]
+            let child = targets[e]
+            let d = depth + 1
+            path[d] = c
+            let base = d * width
+            let prev = depth * width
+            rows[base] = d
+            var rowMin = d
+            for j in 1...max(1, m) where m > 0 {
+                let cost = q[j - 1] == c ? 0 : 1
+                var v = min(rows[prev + j] + 1, rows[base + j - 1] + 1, rows[prev + j - 1] + cost)
+                if d >= 2, j >= 2, c == q[j - 2], path[d - 1] == q[j - 1] {
+                    v = min(v, rows[(d - 2) * width + j - 2] + 1)
+                }
+                rows[base + j] = v
+                if v < rowMin { rowMin = v }
+            }
+            if rowMin > maxDistance { continue }
+            let w = wordAt[Int(child)]
+            if w >= 0, rows[base + m] <= maxDistance, rows[base + m] > 0 {
+                out.append(Match(word: words[Int(w)], distance: rows[base + m], weight: Int(weights[Int(w)])))
+            }
+            stack.append((child, d, 0))
+        }
+        return out
+    }
+
+    /// Optimal string alignment distance between two words (for small ad-hoc lists).
+    public static func distance(_ a: String, _ b: String, limit: Int) -> Int? {
+        let x = Array(a.unicodeScalars.map(\.value))
+        let y = Array(b.unicodeScalars.map(\.value))
+        if abs(x.count - y.count) > limit { return nil }
+        let n = x.count, m = y.count
+        if n == 0 { return m <= limit ? m : nil }
+        if m == 0 { return n <= limit ? n : nil }
+        var d = [[Int]](repeating: [Int](repeating: 0, count: m + 1), count: n + 1)
+        for i in 0...n { d[i][0] = i }
+        for j in 0...m { d[0][j] = j }
+        for i in 1...n {
+            var rowMin = Int.max
+            for j in 1...m {
+                let cost = x[i - 1] == y[j - 1] ? 0 : 1
+                var v = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+                if i > 1, j > 1, x[i - 1] == y[j - 2], x[i - 2] == y[j - 1] { v = min(v, d[i - 2][j - 2] + 1) }
+                d[i][j] = v
+                rowMin = min(rowMin, v)
+            }
+            if rowMin > limit { return nil }
+        }
+        return d[n][m] <= limit ? d[n][m] : nil
+    }
+}

@@ -1,0 +1,120 @@
+import AlmanacCore
+import GRDB
+
+/// A product change as the indexer sees it: the current stored body (nil when deleted).
+public struct ProductChange: Sendable {
+    public var seq: Int64
+    public var tenant: String
+    public var id: String
+    public var body: String?
+}
+
+/// A stored event as the indexer sees it.
+public struct StoredEvent: Sendable {
+    public var seq: Int64
+    public var tenant: String
+    public var body: String
+}
+
+/// A batch read from one snapshot: the changes, and the sequence number the reader may
+/// advance its watermark to once it has applied them.
+public struct ChangeBatch<Change: Sendable>: Sendable {
+    public var changes: [Change]
+    public var watermark: Int64
+}
+
+extension Store {
+    /// Product changes after `seq`, oldest first, at most `limit`, in one snapshot.
+    /// `watermark` is the last change read when the batch is full, else the store's head.
+    public func productChanges(after seq: Int64, limit: Int) throws -> ChangeBatch<ProductChange> {
+        try pool.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT c.seq, c.tenant, c.id, p.body FROM product_changes c
+                    LEFT JOIN products p ON p.tenant = c.tenant AND p.id = c.id
+                    WHERE c.seq > ? ORDER BY c.seq LIMIT ?
+                    """,
+                arguments: [seq, limit])
+            let changes = rows.map { ProductChange(seq: $0[0], tenant: $0[1], id: $0[2], body: $0[3]) }
+            let watermark = changes.count == limit ? changes.last!.seq : try Self.headSeq(db)
+            return ChangeBatch(changes: changes, watermark: max(watermark, seq))
+        }
+    }
+
+    /// Events stored after `seq`, oldest first, at most `limit`, in one snapshot.
+    public func eventChanges(after seq: Int64, limit: Int) throws -> ChangeBatch<StoredEvent> {
+        try pool.read { db in
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT seq, tenant, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+                arguments: [seq, limit])
+            let changes = rows.map { StoredEvent(seq: $0[0], tenant: $0[1], body: $0[2]) }
+            let watermark = changes.count == limit ? changes.last!.seq : try Self.headSeq(db)
+            return ChangeBatch(changes: changes, watermark: max(watermark, seq))
+        }
+    }
+
+    /// Every stored product, in chunks of `chunk`, for a rebuild. Runs on one snapshot.
+    public func forEachProduct(chunk: Int = 2000, _ body: ([ProductChange]) throws -> Void) throws -> Int64 {
+        try pool.read { db in
+            let head = try Self.headSeq(db)
+            var lastKey: (String, String)? = nil
+            while true {
+                let rows: [Row]
+                if let (t, i) = lastKey {
+                    rows = try Row.fetchAll(
+                        db, sql: "SELECT seq, tenant, id, body FROM products WHERE (tenant, id) > (?, ?) ORDER BY tenant, id LIMIT ?",
+                        arguments: [t, i, chunk])
+                } else {
+                    rows = try Row.fetchAll(
+                        db, sql: "SELECT seq, tenant, id, body FROM products ORDER BY tenant, id LIMIT ?", arguments: [chunk])
+                }
+                if rows.isEmpty { break }
+                let changes = rows.map { ProductChange(seq: $0[0], tenant: $0[1], id: $0[2], body: $0[3]) }
+                try body(changes)
+                lastKey = (changes.last!.tenant, changes.last!.id)
+            }
+            return head
+        }
+    }
+
+    /// Every stored event in seq order, in chunks, for a rebuild. Runs on one snapshot.
+    public func forEachEvent(chunk: Int = 5000, _ body: ([StoredEvent]) throws -> Void) throws -> Int64 {
+        try pool.read { db in
+            let head = try Self.headSeq(db)
+            var last: Int64 = 0
+            while true {
+                let rows = try Row.fetchAll(
+                    db, sql: "SELECT seq, tenant, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+                    arguments: [last, chunk])
+                if rows.isEmpty { break }
+                let events = rows.map { StoredEvent(seq: $0[0], tenant: $0[1], body: $0[2]) }
+                try body(events)
+                last = events.last!.seq
+            }
+            return head
+        }
+    }
+
+    /// Drops applied product change rows at or below `seq` (the index holds them now).
+    public func pruneProductChanges(through seq: Int64) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM product_changes WHERE seq <= ?", arguments: [seq])
+        }
+    }
+
+    /// Counts for `almanac check`: products and events per tenant.
+    public func counts() throws -> (products: [String: Int], events: [String: Int]) {
+        try pool.read { db in
+            var products: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT tenant, COUNT(*) FROM products GROUP BY tenant") {
+                products[row[0]] = row[1]
+            }
+            var events: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT tenant, COUNT(*) FROM events GROUP BY tenant") {
+                events[row[0]] = row[1]
+            }
+            return (products, events)
+        }
+    }
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what is missing, starts a private redis-server for the tests, runs every test,
+# and stops that redis-server again, also when tests fail.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+# PyJWT is the independent implementation the interoperability tests check tokens against.
+python3 -c "import jwt, cryptography" 2>/dev/null || python3 -m pip install -q pyjwt cryptography
+
+export ALMANAC_TEST_TMP="${ALMANAC_TEST_TMP:-$(mktemp -d /tmp/almanac-test.XXXXXX)}"
+eval "$(scripts/test-redis.sh start)"
+export ALMANAC_TEST_REDIS_URL
+trap 'scripts/test-redis.sh stop || true' EXIT
+
+swift build --build-tests "$@"
+swift test --skip-build "$@"
