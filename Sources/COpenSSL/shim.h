@@ -45,6 +45,11 @@ static inline EVP_PKEY *almanac_ec_p256_generate(void) {
 /* Selection masks are macros built from other macros. */
 static inline int almanac_evp_pkey_public_key_selection(void) { return EVP_PKEY_PUBLIC_KEY; }
 
+/* OSSL_PARAM keeps its key pointer (not a copy) until the call that consumes the array, so
+ * keys must have static storage: these return OpenSSL's own string literals. */
+static inline const char *almanac_param_group_name(void) { return OSSL_PKEY_PARAM_GROUP_NAME; }
+static inline const char *almanac_param_pub_key(void) { return OSSL_PKEY_PARAM_PUB_KEY; }
+
 /* AEAD tag get/set: EVP_CIPHER_CTX_ctrl with EVP_CTRL_AEAD_{GET,SET}_TAG. */
 static inline int almanac_aead_get_tag(EVP_CIPHER_CTX *ctx, unsigned char *tag, int length) {
     return EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, length, tag);
