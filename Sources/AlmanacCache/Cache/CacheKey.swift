@@ -1,0 +1,48 @@
+/// A query-cache key: `almanac:<tenant>|<collection>|<generation>|<hex digest>`.
+///
+/// The digest is the caller's sha256 of the canonical request. A new index generation
+/// makes every older key unreachable (and TTL reclaims it), so writes never delete keys.
+/// `%` and `|` inside tenant and collection are percent-encoded, so two different
+/// (tenant, collection) pairs can never produce the same key.
+public struct CacheKey: Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: String
+
+    /// - Parameter digestHex: the request digest, already hex-encoded (lowercased here).
+    public init(tenant: String, collection: String, generation: some BinaryInteger, digestHex: String) {
+        rawValue = "almanac:" + Self.escaped(tenant) + "|" + Self.escaped(collection) + "|"
+            + String(generation) + "|" + digestHex.lowercased()
+    }
+
+    /// - Parameter digest: the raw digest bytes, hex-encoded here.
+    public init(tenant: String, collection: String, generation: some BinaryInteger, digest: some Sequence<UInt8>) {
+        self.init(tenant: tenant, collection: collection, generation: generation, digestHex: Self.hex(digest))
+    }
+
+    public var description: String { rawValue }
+
+    static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.underestimatedCount * 2)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func escaped(_ component: String) -> String {
+        guard component.utf8.contains(where: { $0 == UInt8(ascii: "|") || $0 == UInt8(ascii: "%") }) else {
+            return component
+        }
+        var out = ""
+        for character in component.unicodeScalars {
+            switch character {
+            case "%": out += "%25"
+            case "|": out += "%7C"
+            default: out.unicodeScalars.append(character)
+            }
+        }
+        return out
+    }
+}
