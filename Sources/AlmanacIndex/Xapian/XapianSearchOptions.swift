@@ -1,0 +1,101 @@
+/// How `XapianDatabase.search` runs a query.
+public struct XapianSearchOptions: Sendable, Hashable {
+    public enum Weighting: Sendable, Hashable {
+        /// BM25 relevance.
+        case bm25
+        /// Every weight is 0 (filter-only queries; cheaper).
+        case bool
+    }
+
+    /// One sort key: a value slot, compared bytewise, optionally reversed.
+    public struct SortKey: Sendable, Hashable {
+        public var slot: UInt32
+        public var reverse: Bool
+
+        public init(slot: UInt32, reverse: Bool = false) {
+            self.slot = slot
+            self.reverse = reverse
+        }
+    }
+
+    /// Result order. Keys come from Xapian's MultiValueKeyMaker; documents tied on
+    /// everything come in ascending docid order.
+    public enum Sort: Sendable, Hashable {
+        case relevance
+        case relevanceThenKeys([SortKey])
+        case keys([SortKey])
+        case keysThenRelevance([SortKey])
+    }
+
+    /// Offset of the first hit returned.
+    public var first: Int
+    public var maxItems: Int
+    /// Check at least this many matches. Totals and spy counts are exact when it is at least
+    /// the number of matches (`Int(UInt32.max)` or the document count always is).
+    public var checkAtLeast: Int
+    public var weighting: Weighting
+    public var sort: Sort
+    /// A cursor (the `sortKey` of the last hit of the previous page); only with `.keys`
+    /// sorting. Only documents whose sort key is bytewise greater are returned, so a page
+    /// continues exactly after the previous one even while documents are added, provided
+    /// the keys are unique (end them with a unique slot): documents whose whole key equals
+    /// the cursor are skipped. Spies still count every match; the totals count only the
+    /// matches after the cursor (see `XapianSearchResult.skippedBySearchAfter`).
+    public var searchAfter: [UInt8]?
+    /// Return each hit's document data.
+    public var includeData: Bool
+    /// Return these value slots per hit (`Hit.values`, in this order).
+    public var valueSlots: [UInt32]
+    /// Return the query terms each hit matches (for highlighting).
+    public var matchingTerms: Bool
+    /// Spies run over the matching documents; results come in the same order.
+    public var spies: [XapianSpy]
+
+    public init(
+        first: Int = 0,
+        maxItems: Int = 10,
+        checkAtLeast: Int = 0,
+        weighting: Weighting = .bm25,
+        sort: Sort = .relevance,
+        searchAfter: [UInt8]? = nil,
+        includeData: Bool = false,
+        valueSlots: [UInt32] = [],
+        matchingTerms: Bool = false,
+        spies: [XapianSpy] = []
+    ) {
+        self.first = first
+        self.maxItems = maxItems
+        self.checkAtLeast = checkAtLeast
+        self.weighting = weighting
+        self.sort = sort
+        self.searchAfter = searchAfter
+        self.includeData = includeData
+        self.valueSlots = valueSlots
+        self.matchingTerms = matchingTerms
+        self.spies = spies
+    }
+}
+
+/// A half-open numeric range `[from, to)`; nil ends are open.
+public struct XapianNumericRange: Sendable, Hashable {
+    public var from: Double?
+    public var to: Double?
+
+    public init(from: Double? = nil, to: Double? = nil) {
+        self.from = from
+        self.to = to
+    }
+}
+
+/// A match spy: something computed over every matching document (exact when
+/// `checkAtLeast` covers all matches).
+public enum XapianSpy: Sendable, Hashable {
+    /// Documents per distinct non-empty value of `slot` -> `.valueCounts`.
+    case valueCount(slot: UInt32)
+    /// `slot` holds a `MultiValue` list; documents per distinct entry -> `.valueCounts`.
+    case multiValueCount(slot: UInt32)
+    /// `slot` holds `Sortable` numbers; documents per range -> `.rangeCounts`.
+    case numericRanges(slot: UInt32, ranges: [XapianNumericRange])
+    /// The raw values of `slots` for every matching document -> `.collected`.
+    case collect(slots: [UInt32])
+}

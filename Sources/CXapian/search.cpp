@@ -1,0 +1,291 @@
+// cxapian_search: one Enquire run (paging, weighting, sorting, search-after, spies) whose
+// results are copied into a cxapian_result.
+#include "spies.hpp"
+
+#include <limits>
+#include <memory>
+#include <vector>
+
+using cxapian::guard;
+using cxapian::need;
+
+struct cxapian_result {
+    std::string arena; // data, sort keys, values and terms of every hit
+    std::vector<cxapian_hit> hits;
+    std::vector<std::unique_ptr<cxapian::Spy>> spies;
+    std::vector<std::vector<cxapian_facet_entry>> entries; // per spy
+    uint32_t lower = 0, estimated = 0, upper = 0, skipped = 0;
+};
+
+namespace {
+
+/// A MultiValueKeyMaker that remembers the last key it made, so the search-after decider
+/// (which Xapian calls right after the sorter for the same document) compares exactly the
+/// key the sorter used without building it twice.
+class CachingKeyMaker final : public Xapian::KeyMaker {
+    Xapian::MultiValueKeyMaker inner;
+    bool caching = false;
+    mutable bool has_last = false;
+    mutable Xapian::docid last_docid = 0;
+    mutable std::string last_key;
+
+  public:
+    void add(Xapian::valueno slot, bool reverse) { inner.add_value(slot, reverse); }
+    void enable_cache() { caching = true; }
+
+    std::string operator()(const Xapian::Document &doc) const override {
+        std::string key = inner(doc);
+        if (caching) {
+            last_key = key;
+            last_docid = doc.get_docid();
+            has_last = true;
+        }
+        return key;
+    }
+
+    const std::string &key_for(const Xapian::Document &doc) const {
+        const Xapian::docid did = doc.get_docid();
+        if (!has_last || did != last_docid) {
+            last_key = inner(doc);
+            last_docid = did;
+            has_last = true;
+        }
+        return last_key;
+    }
+};
+
+/// Accepts documents whose sort key is bytewise greater than `after`. It is also where the
+/// spies run when a cursor is set, so facet counts cover every matching document rather
+/// than only those after the cursor.
+class SearchAfterDecider final : public Xapian::MatchDecider {
+    const CachingKeyMaker &keys;
+    std::string after;
+    std::vector<Xapian::MatchSpy *> spies;
+
+  public:
+    mutable uint32_t denied = 0;
+
+    SearchAfterDecider(const CachingKeyMaker &keys_, std::string after_,
+                       std::vector<Xapian::MatchSpy *> spies_)
+        : keys(keys_), after(std::move(after_)), spies(std::move(spies_)) {}
+
+    bool operator()(const Xapian::Document &doc) const override {
+        for (Xapian::MatchSpy *spy : spies) (*spy)(doc, 0.0);
+        // std::string compares with char_traits<char>::compare, i.e. like memcmp.
+        if (keys.key_for(doc) > after) return true;
+        ++denied;
+        return false;
+    }
+};
+
+struct HitOffsets {
+    size_t data, data_len, key, key_len, values, values_len, terms, terms_len;
+};
+
+size_t append(std::string &arena, const std::string &s) {
+    const size_t offset = arena.size();
+    arena.append(s);
+    return offset;
+}
+
+cxapian_result *run_search(const cxapian_database &db, const cxapian_query &query,
+                           const cxapian_search_options &o) {
+    auto result = std::make_unique<cxapian_result>();
+    if (o.spy_count > 0 && o.spies == nullptr) throw Xapian::InvalidArgumentError("NULL spy list");
+    for (size_t i = 0; i < o.spy_count; ++i) result->spies.push_back(cxapian::Spy::make(o.spies[i]));
+
+    // Xapian::Enquire refuses a Database without shards; it matches nothing.
+    if (db.db.size() == 0) {
+        result->entries.resize(result->spies.size());
+        for (size_t i = 0; i < result->spies.size(); ++i) {
+            result->spies[i]->export_entries(result->entries[i]);
+        }
+        return result.release();
+    }
+
+    // Declared before the Enquire, which keeps a (non-owning) pointer to it.
+    CachingKeyMaker keys;
+    Xapian::Enquire enquire(db.db);
+    enquire.set_query(query.query);
+    switch (o.weighting) {
+    case CXAPIAN_WEIGHTING_BM25: enquire.set_weighting_scheme(Xapian::BM25Weight()); break;
+    case CXAPIAN_WEIGHTING_BOOL: enquire.set_weighting_scheme(Xapian::BoolWeight()); break;
+    default: throw Xapian::InvalidArgumentError("unknown weighting scheme");
+    }
+    enquire.set_docid_order(Xapian::Enquire::ASCENDING);
+
+    if (o.sort != CXAPIAN_SORT_RELEVANCE) {
+        if (o.sort_key_count == 0 || o.sort_keys == nullptr) {
+            throw Xapian::InvalidArgumentError("sorting by keys needs at least one sort key");
+        }
+        for (size_t i = 0; i < o.sort_key_count; ++i) {
+            keys.add(o.sort_keys[i].slot, o.sort_keys[i].reverse);
+        }
+    }
+    switch (o.sort) {
+    case CXAPIAN_SORT_RELEVANCE: enquire.set_sort_by_relevance(); break;
+    case CXAPIAN_SORT_RELEVANCE_THEN_KEYS: enquire.set_sort_by_relevance_then_key(&keys, false); break;
+    case CXAPIAN_SORT_KEYS: enquire.set_sort_by_key(&keys, false); break;
+    case CXAPIAN_SORT_KEYS_THEN_RELEVANCE: enquire.set_sort_by_key_then_relevance(&keys, false); break;
+    default: throw Xapian::InvalidArgumentError("unknown sort mode");
+    }
+
+    std::vector<Xapian::MatchSpy *> spy_pointers;
+    for (const auto &spy : result->spies) spy_pointers.push_back(spy.get());
+
+    std::unique_ptr<SearchAfterDecider> decider;
+    if (o.has_search_after) {
+        if (o.sort != CXAPIAN_SORT_KEYS) {
+            throw Xapian::InvalidArgumentError("search_after needs CXAPIAN_SORT_KEYS");
+        }
+        keys.enable_cache();
+        decider = std::make_unique<SearchAfterDecider>(
+            keys, cxapian::str(o.search_after, o.search_after_len), spy_pointers);
+    } else {
+        for (Xapian::MatchSpy *spy : spy_pointers) enquire.add_matchspy(spy);
+    }
+
+    if (o.value_slot_count > 0 && o.value_slots == nullptr) {
+        throw Xapian::InvalidArgumentError("NULL value slot list");
+    }
+
+    const uint32_t max_u32 = std::numeric_limits<uint32_t>::max();
+    const uint32_t first = o.first;
+    const uint32_t max_items = o.max_items > max_u32 - first ? max_u32 - first : o.max_items;
+    const uint32_t check_at_least =
+        o.check_at_least < first + max_items ? first + max_items : o.check_at_least;
+
+    Xapian::MSet mset = enquire.get_mset(first, max_items, check_at_least, nullptr, decider.get());
+    result->lower = mset.get_matches_lower_bound();
+    result->estimated = mset.get_matches_estimated();
+    result->upper = mset.get_matches_upper_bound();
+    result->skipped = decider ? decider->denied : 0;
+
+    const bool need_document = o.include_data || o.value_slot_count > 0;
+    if (o.include_data && !mset.empty()) mset.fetch(mset.begin(), mset.end());
+
+    std::string &arena = result->arena;
+    std::vector<HitOffsets> offsets;
+    offsets.reserve(mset.size());
+    result->hits.reserve(mset.size());
+    std::string scratch;
+    for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
+        cxapian_hit hit{};
+        HitOffsets off{};
+        hit.docid = *it;
+        hit.rank = it.get_rank();
+        hit.weight = it.get_weight();
+
+        const std::string key = it.get_sort_key();
+        off.key = append(arena, key);
+        off.key_len = key.size();
+
+        if (need_document) {
+            const Xapian::Document doc = it.get_document();
+            if (o.include_data) {
+                const std::string data = doc.get_data();
+                off.data = append(arena, data);
+                off.data_len = data.size();
+            }
+            off.values = arena.size();
+            for (size_t i = 0; i < o.value_slot_count; ++i) {
+                cxapian::append_varint_entry(arena, doc.get_value(o.value_slots[i]));
+            }
+            off.values_len = arena.size() - off.values;
+        }
+
+        if (o.include_matching_terms) {
+            off.terms = arena.size();
+            const auto end = enquire.get_matching_terms_end(it);
+            for (auto t = enquire.get_matching_terms_begin(it); t != end; ++t) {
+                cxapian::append_varint_entry(arena, *t);
+            }
+            off.terms_len = arena.size() - off.terms;
+        }
+
+        result->hits.push_back(hit);
+        offsets.push_back(off);
+    }
+
+    // The arena no longer grows: turn offsets into pointers.
+    const char *base = arena.data();
+    for (size_t i = 0; i < result->hits.size(); ++i) {
+        cxapian_hit &hit = result->hits[i];
+        const HitOffsets &off = offsets[i];
+        hit.data = base + off.data;
+        hit.data_len = off.data_len;
+        hit.sort_key = base + off.key;
+        hit.sort_key_len = off.key_len;
+        hit.values = base + off.values;
+        hit.values_len = off.values_len;
+        hit.matching_terms = base + off.terms;
+        hit.matching_terms_len = off.terms_len;
+    }
+
+    result->entries.resize(result->spies.size());
+    for (size_t i = 0; i < result->spies.size(); ++i) {
+        result->spies[i]->export_entries(result->entries[i]);
+    }
+    return result.release();
+}
+
+} // namespace
+
+extern "C" {
+
+cxapian_result *cxapian_search(const cxapian_database *db, const cxapian_query *query,
+                               const cxapian_search_options *options, cxapian_error *err) {
+    return guard(err, static_cast<cxapian_result *>(nullptr), [&] {
+        if (options == nullptr) throw Xapian::InvalidArgumentError("NULL search options");
+        return run_search(need(db, "database"), need(query, "query"), *options);
+    });
+}
+
+void cxapian_result_free(cxapian_result *result) {
+    try {
+        delete result;
+    } catch (...) {
+    }
+}
+
+void cxapian_result_get_info(const cxapian_result *result, cxapian_result_info *out) {
+    if (out == nullptr) return;
+    *out = cxapian_result_info{};
+    if (result == nullptr) return;
+    out->matches_lower_bound = result->lower;
+    out->matches_estimated = result->estimated;
+    out->matches_upper_bound = result->upper;
+    out->skipped_by_search_after = result->skipped;
+    out->hits = result->hits.data();
+    out->hit_count = result->hits.size();
+    out->spy_count = result->spies.size();
+}
+
+const cxapian_facet_entry *cxapian_result_spy_entries(const cxapian_result *result, size_t index,
+                                                      size_t *count) {
+    if (count) *count = 0;
+    if (result == nullptr || index >= result->entries.size()) return nullptr;
+    const std::vector<cxapian_facet_entry> &entries = result->entries[index];
+    if (entries.empty()) return nullptr;
+    if (count) *count = entries.size();
+    return entries.data();
+}
+
+const char *cxapian_result_spy_buffer(const cxapian_result *result, size_t index, size_t *len,
+                                      uint64_t *documents) {
+    if (len) *len = 0;
+    if (documents) *documents = 0;
+    if (result == nullptr || index >= result->spies.size()) return nullptr;
+    try {
+        uint64_t docs = 0;
+        const std::string *buffer = result->spies[index]->buffer(docs);
+        if (buffer == nullptr) return nullptr;
+        if (len) *len = buffer->size();
+        if (documents) *documents = docs;
+        return buffer->data();
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+} // extern "C"
