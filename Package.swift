@@ -3,7 +3,6 @@ import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
-    .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
 let package = Package(
@@ -67,7 +66,10 @@ let package = Package(
         ),
         .target(
             name: "AlmanacAuth",
-            dependencies: ["AlmanacCore", "COpenSSL"],
+            dependencies: [
+                "AlmanacCore", "AlmanacStore", "COpenSSL",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(

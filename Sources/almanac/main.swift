@@ -1,1 +1,198 @@
-print("almanac")
+import AlmanacAuth
+import AlmanacCore
+import AlmanacServer
+import AlmanacStore
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+
+@main
+struct Almanac: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "almanac",
+        abstract: "Catalogue and timeline search service.",
+        subcommands: [Serve.self, Client.self, Import.self, Reindex.self, Check.self, Backup.self])
+}
+
+struct DataOptions: ParsableArguments {
+    @Option(name: .long, help: "Data directory.")
+    var data: String = "./data"
+
+    func configuration(configFile: String? = nil) throws -> AlmanacConfiguration {
+        var c = AlmanacConfiguration()
+        if let configFile { try c.apply(configFile: configFile) }
+        c.dataDirectory = data
+        return c
+    }
+
+    func openStore() throws -> Store {
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        return try Store(path: data + "/almanac.sqlite3")
+    }
+}
+
+func makeLogger(_ label: String) -> Logger {
+    var logger = Logger(label: label)
+    logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+    return logger
+}
+
+func printJSON(_ value: JSONValue) {
+    print(JSONWriter.string(value))
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the HTTP service.")
+    @OptionGroup var options: DataOptions
+    @Option(help: "Address to listen on.") var host: String?
+    @Option(help: "Port to listen on.") var port: Int?
+    @Option(help: "Redis URL for the query cache.") var redis: String?
+    @Flag(name: .customLong("no-cache"), help: "Run without Redis.") var noCache = false
+    @Option(help: "JSON configuration file.") var config: String?
+    @Option(name: .customLong("master-key-file"), help: "File holding the 32-byte master key.") var masterKeyFile: String?
+
+    func run() async throws {
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        var c = try options.configuration(configFile: config)
+        if let host { c.host = host }
+        if let port { c.port = port }
+        if let redis { c.redisURL = redis }
+        if noCache { c.redisURL = nil }
+        if let masterKeyFile { c.masterKeyFile = masterKeyFile }
+        let logger = makeLogger("almanac")
+        let services = try await AlmanacServices.open(c, logger: logger)
+        let app = AlmanacApplication.make(services: services)
+        logger.info("almanac listening on http://\(c.host):\(c.port)")
+        try await app.runService()
+    }
+}
+
+struct Client: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Manage API clients.", subcommands: [Create.self, List.self, Revoke.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a client; prints its secret once.")
+        @OptionGroup var options: DataOptions
+        @Option(help: "Tenant (or * for a platform operator).") var tenant: String
+        @Option(help: "A name for the client.") var name: String
+        @Option(help: "Space-separated scopes.") var scopes: String
+
+        func run() async throws {
+            let store = try options.openStore()
+            let created = try await ClientRegistry(store: store).create(tenant: tenant, name: name, scopes: try Scope.parse(scopes))
+            printJSON([
+                "client_id": .string(created.clientID), "client_secret": .string(created.clientSecret),
+                "tenant": .string(created.tenant), "scopes": .array(created.scopes.map { .string($0) }),
+            ])
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List clients (never secrets).")
+        @OptionGroup var options: DataOptions
+        @Option(help: "Only this tenant.") var tenant: String?
+
+        func run() async throws {
+            let store = try options.openStore()
+            for c in try await store.clients(tenant: tenant) {
+                printJSON([
+                    "client_id": .string(c.id), "tenant": .string(c.tenant), "name": .string(c.name),
+                    "scopes": .array(c.scopes.map { .string($0) }), "created_at": .string(c.createdAt.rfc3339),
+                    "revoked_at": c.revokedAt.map { .string($0.rfc3339) } ?? .null,
+                ])
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a client; its tokens stop working.")
+        @OptionGroup var options: DataOptions
+        @Argument(help: "Client id.") var clientID: String
+
+        func run() async throws {
+            let store = try options.openStore()
+            guard try await store.revokeClient(id: clientID, tenant: nil, at: .now()) else {
+                throw ValidationError("no client \(clientID)")
+            }
+            printJSON(["client_id": .string(clientID), "revoked": true])
+        }
+    }
+}
+
+struct Import: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Bulk-load products or events from NDJSON.")
+    @OptionGroup var options: DataOptions
+    @Argument(help: "products or events") var collection: String
+    @Argument(help: "NDJSON file") var file: String
+    @Option(help: "Tenant to load into.") var tenant: String
+    @Flag(help: "No progress bar.") var quiet = false
+
+    func validate() throws {
+        guard Importer.Collection(rawValue: collection) != nil else { throw ValidationError("collection must be products or events") }
+        guard TenantName.isValid(tenant), tenant != "*" else { throw ValidationError(TenantName.rule) }
+    }
+
+    func run() async throws {
+        let store = try options.openStore()
+        let c = try options.configuration()
+        let report = try await Importer(
+            store: store, collection: Importer.Collection(rawValue: collection)!, tenant: tenant, progress: !quiet
+        ).run(path: file)
+        printJSON(report.json)
+        let logger = makeLogger("almanac.import")
+        let started = Date()
+        let indexed = try Maintenance.catchUp(c, store: store, logger: logger)
+        if indexed {
+            logger.info("indexed in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        } else {
+            logger.info("the index is in use by a running server; it indexes the new records itself")
+        }
+    }
+}
+
+struct Reindex: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Rebuild an index from the store and swap it in.")
+    @OptionGroup var options: DataOptions
+    @Argument(help: "products or events") var collection: String
+
+    func run() async throws {
+        let store = try options.openStore()
+        let c = try options.configuration()
+        let logger = makeLogger("almanac.reindex")
+        switch collection {
+        case "products": _ = try Maintenance.reindexProducts(c, store: store, logger: logger)
+        case "events": try Maintenance.reindexEvents(c, store: store, logger: logger)
+        default: throw ValidationError("collection must be products or events")
+        }
+    }
+}
+
+struct Check: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Compare store and index; non-zero exit on a difference.")
+    @OptionGroup var options: DataOptions
+
+    func run() async throws {
+        let store = try options.openStore()
+        let problems = try Maintenance.check(try options.configuration(), store: store)
+        if problems.isEmpty {
+            print("ok: store and indexes agree")
+        } else {
+            for p in problems { print(p) }
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct Backup: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Consistent copy of store and indexes.")
+    @OptionGroup var options: DataOptions
+    @Option(help: "Target directory.") var to: String
+
+    func run() async throws {
+        let store = try options.openStore()
+        try Maintenance.backup(try options.configuration(), store: store, to: to, logger: makeLogger("almanac.backup"))
+        print("backed up to \(to)")
+    }
+}

@@ -1,3 +1,4 @@
+import AlmanacStore
 import Hummingbird
 import Logging
 import NIOCore

@@ -1,3 +1,4 @@
+import AlmanacStore
 import AlmanacCore
 
 /// A decoded `application/x-www-form-urlencoded` query string (API.md, "Conventions"):

@@ -1,0 +1,93 @@
+/// Search parameters from either a query string (every value a string) or a JSON body
+/// (typed values), read through one set of typed accessors so GET and POST agree.
+public struct RequestParameters: Sendable {
+    public private(set) var values: [String: JSONValue]
+
+    public init(values: [String: JSONValue]) { self.values = values }
+
+    /// From a JSON body: must be an object.
+    public init(json: JSONValue) throws(AlmanacError) {
+        guard case .object(let o) = json else {
+            throw AlmanacError(.validation, "the request body must be a JSON object, got \(json.typeDescription)")
+        }
+        var values: [String: JSONValue] = [:]
+        for entry in o { values[entry.key] = entry.value }
+        self.values = values
+    }
+
+    public subscript(name: String) -> JSONValue? { values[name] }
+
+    public func rejectUnknown(allowed: Set<String>) throws(AlmanacError) {
+        for name in values.keys.sorted() where !allowed.contains(name) {
+            throw AlmanacError.invalidParameter(name, "unknown parameter; accepted: \(allowed.sorted().joined(separator: ", "))")
+        }
+    }
+
+    public func string(_ name: String, maxBytes: Int? = nil) throws(AlmanacError) -> String? {
+        guard let value = values[name], !value.isNull else { return nil }
+        guard case .string(let s) = value else {
+            throw AlmanacError.invalidParameter(name, "must be a string, got \(value.typeDescription)")
+        }
+        if let maxBytes, s.utf8.count > maxBytes {
+            throw AlmanacError.invalidParameter(name, "longer than the limit of \(maxBytes) bytes (\(s.utf8.count) bytes)")
+        }
+        return s
+    }
+
+    public func int(_ name: String) throws(AlmanacError) -> Int? {
+        guard let value = values[name], !value.isNull else { return nil }
+        switch value {
+        case .string(let s):
+            guard let i = Int(s) else { throw AlmanacError.invalidParameter(name, "must be an integer, got '\(s.prefix(32))'") }
+            return i
+        default:
+            guard let i = value.integerValue, let v = Int(exactly: i) else {
+                throw AlmanacError.invalidParameter(name, "must be an integer, got \(value.typeDescription)")
+            }
+            return v
+        }
+    }
+
+    public func bool(_ name: String) throws(AlmanacError) -> Bool? {
+        guard let value = values[name], !value.isNull else { return nil }
+        switch value {
+        case .bool(let b): return b
+        case .string(let s):
+            switch s.lowercased() {
+            case "true", "1", "yes": return true
+            case "false", "0", "no": return false
+            default: throw AlmanacError.invalidParameter(name, "must be true or false, got '\(s.prefix(32))'")
+            }
+        default: throw AlmanacError.invalidParameter(name, "must be true or false, got \(value.typeDescription)")
+        }
+    }
+
+    /// A comma list in a string, or a JSON array of strings.
+    public func list(_ name: String) throws(AlmanacError) -> [String]? {
+        guard let value = values[name], !value.isNull else { return nil }
+        switch value {
+        case .string(let s):
+            return s.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmed }
+        case .array(let items):
+            var out: [String] = []
+            for item in items {
+                guard case .string(let s) = item else {
+                    throw AlmanacError.invalidParameter(name, "must be a list of strings")
+                }
+                out.append(s.trimmed)
+            }
+            return out
+        default:
+            throw AlmanacError.invalidParameter(name, "must be a comma-separated string or an array of strings")
+        }
+    }
+}
+
+extension String {
+    var trimmed: String {
+        var s = Substring(self)
+        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
+        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,123 @@
+/// A tenant's search settings (API.md, "Per-tenant search settings").
+public struct SearchSettings: Sendable, Equatable {
+    public struct Typo: Sendable, Equatable {
+        /// Words of at least this many characters match one edit away.
+        public var minWord1 = 5
+        /// Words of at least this many characters match two edits away.
+        public var minWord2 = 9
+        public init(minWord1: Int = 5, minWord2: Int = 9) {
+            self.minWord1 = minWord1
+            self.minWord2 = minWord2
+        }
+
+        /// Edits allowed for a query word (0 for short words and words with a digit).
+        public func maxEdits(for word: String) -> Int {
+            if word.unicodeScalars.contains(where: { $0.properties.numericType != nil }) { return 0 }
+            let n = word.unicodeScalars.count
+            if n >= minWord2 { return 2 }
+            if n >= minWord1 { return 1 }
+            return 0
+        }
+    }
+
+    public var language = "english"
+    /// Word -> words that also match it (one direction; list both ways for symmetric synonyms).
+    public var synonyms: [String: [String]] = [:]
+    public var stopWords: [String] = []
+    public var typo = Typo()
+
+    public init() {}
+
+    public static let `default` = SearchSettings()
+
+    public var json: JSONValue {
+        var syn = JSONObject()
+        for key in synonyms.keys.sorted() { syn[key] = .array(synonyms[key]!.map { .string($0) }) }
+        return [
+            "language": .string(language),
+            "synonyms": .object(syn),
+            "stop_words": .array(stopWords.map { .string($0) }),
+            "typo": ["min_word_1": .int(Int64(typo.minWord1)), "min_word_2": .int(Int64(typo.minWord2))],
+        ]
+    }
+
+    /// Validates a `PUT /v1/settings` body; `languages` are the stemmer names available.
+    public init(json value: JSONValue, languages: Set<String>) throws(AlmanacError) {
+        guard case .object(let o) = value else {
+            throw AlmanacError(.validation, "settings must be a JSON object, got \(value.typeDescription)")
+        }
+        var errors: [AlmanacError.FieldError] = []
+        for entry in o where !["language", "synonyms", "stop_words", "typo"].contains(entry.key) {
+            errors.append(.init(field: entry.key, message: "unknown field"))
+        }
+        switch o["language"] {
+        case nil: break
+        case .string(let s)?:
+            if languages.contains(s) { language = s } else {
+                errors.append(.init(field: "language", message: "unknown language '\(s.prefix(32))'; available: \(languages.sorted().joined(separator: ", "))"))
+            }
+        case let other?: errors.append(.init(field: "language", message: "must be a string, got \(other.typeDescription)"))
+        }
+        switch o["synonyms"] {
+        case nil, .null?: break
+        case .object(let syn)?:
+            if syn.count > 10_000 { errors.append(.init(field: "synonyms", message: "at most 10000 entries")) }
+            for entry in syn {
+                let key = Tokenizer.words(entry.key).joined(separator: " ")
+                guard !key.isEmpty, !key.contains(" ") else {
+                    errors.append(.init(field: "synonyms.\(entry.key)", message: "keys must be single words"))
+                    continue
+                }
+                guard case .array(let items) = entry.value, !items.isEmpty, items.count <= 32 else {
+                    errors.append(.init(field: "synonyms.\(entry.key)", message: "must be an array of 1-32 strings"))
+                    continue
+                }
+                var words: [String] = []
+                for item in items {
+                    guard case .string(let s) = item, !Tokenizer.words(s).isEmpty else {
+                        errors.append(.init(field: "synonyms.\(entry.key)", message: "must contain non-empty strings"))
+                        break
+                    }
+                    words.append(Tokenizer.words(s).joined(separator: " "))
+                }
+                synonyms[key] = words
+            }
+        case let other?: errors.append(.init(field: "synonyms", message: "must be an object, got \(other.typeDescription)"))
+        }
+        switch o["stop_words"] {
+        case nil, .null?: break
+        case .array(let items)?:
+            if items.count > 1000 { errors.append(.init(field: "stop_words", message: "at most 1000 words")) }
+            for (i, item) in items.enumerated() {
+                guard case .string(let s) = item, Tokenizer.words(s).count == 1 else {
+                    errors.append(.init(field: "stop_words[\(i)]", message: "must be a single word"))
+                    continue
+                }
+                stopWords.append(Tokenizer.words(s)[0])
+            }
+        case let other?: errors.append(.init(field: "stop_words", message: "must be an array, got \(other.typeDescription)"))
+        }
+        switch o["typo"] {
+        case nil, .null?: break
+        case .object(let t)?:
+            for entry in t where entry.key != "min_word_1" && entry.key != "min_word_2" {
+                errors.append(.init(field: "typo.\(entry.key)", message: "unknown field"))
+            }
+            if let v = t["min_word_1"] {
+                if let i = v.integerValue, (1...64).contains(i) { typo.minWord1 = Int(i) } else {
+                    errors.append(.init(field: "typo.min_word_1", message: "must be an integer between 1 and 64"))
+                }
+            }
+            if let v = t["min_word_2"] {
+                if let i = v.integerValue, (1...64).contains(i) { typo.minWord2 = Int(i) } else {
+                    errors.append(.init(field: "typo.min_word_2", message: "must be an integer between 1 and 64"))
+                }
+            }
+            if typo.minWord2 < typo.minWord1 {
+                errors.append(.init(field: "typo.min_word_2", message: "must be >= min_word_1"))
+            }
+        case let other?: errors.append(.init(field: "typo", message: "must be an object, got \(other.typeDescription)"))
+        }
+        if !errors.isEmpty { throw AlmanacError.validation(errors) }
+    }
+}

@@ -1,0 +1,115 @@
+import AlmanacCore
+import Logging
+
+/// A product change to apply: the current stored JSON, or nil when the product is gone.
+public struct ProductIndexChange: Sendable {
+    public var tenant: String
+    public var id: String
+    public var json: String?
+    public init(tenant: String, id: String, json: String?) {
+        self.tenant = tenant
+        self.id = id
+        self.json = json
+    }
+}
+
+/// The single writer of the product index. Not thread-safe: `ProductIndexerService` owns it
+/// and calls it from one thread-pool task at a time.
+public final class ProductIndexWriter {
+    public static let lastSeqKey = "last_seq"
+
+    let database: XapianWritableDatabase
+    let projection: ProductProjection
+    let vocabulary: TypoVocabulary
+    let slots: SlotRegistry
+    private let stemmers = StemmerCache()
+    private var batch = XapianTermBatch(reservingCapacity: 16 << 10)
+    public private(set) var lastSeq: Int64
+    private var persistedSeq: Int64
+
+    /// Opens (creating) the index at `path`; `lastSeq` resumes from its metadata.
+    public init(path: String, slots: SlotRegistry, vocabulary: TypoVocabulary, durable: Bool = true, overwrite: Bool = false) throws {
+        database = try XapianWritableDatabase(path: path, overwrite: overwrite, durable: durable)
+        self.slots = slots
+        self.vocabulary = vocabulary
+        projection = ProductProjection(slots: slots)
+        let raw = try database.metadata(Self.lastSeqKey)
+        lastSeq = Int64(String(decoding: raw, as: UTF8.self)) ?? 0
+        persistedSeq = lastSeq
+    }
+
+    public var documentCount: Int { (try? database.documentCount) ?? 0 }
+
+    /// Applies changes and commits them together with `watermark` as the new `last_seq`.
+    /// Answers the tenants whose documents changed.
+    @discardableResult
+    public func apply(
+        _ changes: [ProductIndexChange], watermark: Int64, settings: (String) -> SearchSettings
+    ) throws -> Set<String> {
+        var touched = Set<String>()
+        var seen = Set<String>()
+        var words = Set<String>()
+        // Later rows carry the same (current) body; apply each product once.
+        for change in changes.reversed() {
+            let unique = Terms.unique(tenant: change.tenant, id: change.id)
+            guard seen.insert(unique).inserted else { continue }
+            touched.insert(change.tenant)
+            guard let json = change.json else {
+                try database.delete(uniqueTerm: unique)
+                continue
+            }
+            let product = try Product(storedJSON: try JSONParser.parse(json))
+            let language = settings(change.tenant).language
+            let document = projection.document(
+                tenant: change.tenant, product: product, json: Array(json.utf8),
+                stemmer: try stemmers.stemmer(for: language))
+            words.formUnion(document.words)
+            try database.replace(uniqueTerm: unique, with: try document.xapianDocument(batch: &batch))
+        }
+        try commit(watermark: watermark)
+        if vocabulary.add(words) { vocabulary.rebuild() }
+        return touched
+    }
+
+    /// Adds documents known to be new (a rebuild into an empty index): cheaper than replace.
+    public func addNew(_ changes: [ProductIndexChange], settings: (String) -> SearchSettings) throws {
+        var words = Set<String>()
+        for change in changes {
+            guard let json = change.json else { continue }
+            let product = try Product(storedJSON: try JSONParser.parse(json))
+            let document = projection.document(
+                tenant: change.tenant, product: product, json: Array(json.utf8),
+                stemmer: try stemmers.stemmer(for: settings(change.tenant).language))
+            words.formUnion(document.words)
+            try database.add(try document.xapianDocument(batch: &batch))
+        }
+        if vocabulary.add(words) { vocabulary.rebuild() }
+    }
+
+    /// Advances `lastSeq` without a commit when a batch held no product changes.
+    public func skip(to watermark: Int64) { lastSeq = max(lastSeq, watermark) }
+
+    public func commit(watermark: Int64) throws {
+        try slots.persistIfNeeded()
+        if watermark != persistedSeq {
+            persistedSeq = watermark
+            try database.setMetadata(Self.lastSeqKey, Array(String(watermark).utf8))
+        }
+        try database.commit()
+        lastSeq = max(lastSeq, watermark)
+    }
+
+    /// Every unprefixed word with its document frequency (to seed the typo vocabulary).
+    public func vocabularyEntries() throws -> [(String, Int)] {
+        var out: [(String, Int)] = []
+        try database.forEachTerm(prefix: "") { term, freq in
+            guard let first = term.utf8.first, !(first >= UInt8(ascii: "A") && first <= UInt8(ascii: "Z")),
+                TypoVocabulary.isEligible(term)
+            else { return }
+            out.append((term, freq))
+        }
+        return out
+    }
+
+    public func close() throws { try database.close() }
+}

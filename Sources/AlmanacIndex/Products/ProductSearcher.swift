@@ -1,0 +1,342 @@
+import AlmanacCore
+
+/// One catalogue hit, with the product's stored JSON as indexed.
+public struct ProductHit: Sendable {
+    public var id: String
+    public var score: Double
+    public var productJSON: [UInt8]
+    public var highlightTitle: String?
+    public var highlightDescription: String?
+}
+
+public struct FacetBucket: Sendable, Equatable {
+    public var value: String
+    public var count: Int
+}
+
+public struct PriceBucket: Sendable, Equatable {
+    public var from: Int64?
+    public var to: Int64?
+    public var count: Int
+}
+
+public struct ProductSearchResult: Sendable {
+    public var hits: [ProductHit]
+    public var total: Int
+    public var totalIsExact: Bool
+    public var facets: [(name: String, buckets: [FacetBucket])]
+    public var priceBuckets: [PriceBucket]?
+    public var corrected: String?
+    public var nextCursor: String?
+}
+
+/// Runs catalogue searches on pooled readers.
+public struct ProductSearcher: Sendable {
+    public let readers: ReaderPool
+    public let vocabulary: TypoVocabulary
+    public let slots: SlotRegistry
+
+    public init(readers: ReaderPool, vocabulary: TypoVocabulary, slots: SlotRegistry) {
+        self.readers = readers
+        self.vocabulary = vocabulary
+        self.slots = slots
+    }
+
+    static let fieldPrefixes = ["title": Terms.titleText, "brand": Terms.brandText]
+
+    /// Plans and runs `request` for `tenant`. Parsing errors (filter, cursor) are 400s
+    /// thrown before any index work.
+    public func search(
+        _ request: ProductSearchRequest, tenant: String, settings: SearchSettings
+    ) async throws -> ProductSearchResult {
+        let filter = try request.filter.map { try FilterSchema.products.parse($0) }
+        let text = request.q.flatMap { TextQueryParser.products.parse($0) }
+        let fingerprint = Cursor.fingerprint(tenant + "\u{1F}" + request.canonicalQuery)
+        let cursor = try request.cursor.map { try Cursor.decode($0, fingerprint: fingerprint) }
+        let vocabulary = request.typo ? self.vocabulary : nil
+        let slots = self.slots
+        return try await readers.withReader { db in
+            try ProductSearch(
+                db: db, request: request, tenant: tenant, settings: settings, filter: filter, text: text,
+                cursor: cursor, fingerprint: fingerprint, vocabulary: vocabulary, slots: slots
+            ).run()
+        }
+    }
+}
+
+/// One search on one reader thread.
+struct ProductSearch {
+    let db: XapianDatabase
+    let request: ProductSearchRequest
+    let tenant: String
+    let settings: SearchSettings
+    let filter: TypedFilter?
+    let text: TextQuery?
+    let cursor: Cursor?
+    let fingerprint: String
+    let vocabulary: TypoVocabulary?
+    let slots: SlotRegistry
+
+    static func sortSlot(_ field: ProductSearchRequest.SortField) -> UInt32? {
+        switch field {
+        case .price: ProductSlot.price
+        case .createdAt: ProductSlot.createdAt
+        case .updatedAt: ProductSlot.updatedAt
+        case .title: ProductSlot.title
+        case .score: nil
+        }
+    }
+
+    static func facetSpy(_ facet: String) -> XapianSpy {
+        switch facet {
+        case "brand": .valueCount(slot: ProductSlot.brand)
+        case "category": .valueCount(slot: ProductSlot.category)
+        case "tags": .multiValueCount(slot: ProductSlot.tags)
+        case "currency": .valueCount(slot: ProductSlot.currency)
+        case "in_stock": .valueCount(slot: ProductSlot.inStock)
+        default: .multiValueCount(slot: ProductSlot.attributes)
+        }
+    }
+
+    func run() throws -> ProductSearchResult {
+        let stemmer = try XapianStemmer(language: settings.language)
+        var planner = TextPlanner(
+            stemmer: stemmer, settings: settings, vocabulary: vocabulary, fieldPrefixes: ProductSearcher.fieldPrefixes)
+        let textQuery = try text.flatMap { try planner.plan($0) }
+        let filterPlanner = FilterPlanner.products.with(slots: slots)
+        let tenantTerm = try XapianQuery.term(Terms.keyword(Terms.tenant, tenant))
+
+        func query(filter: TypedFilter?) throws -> XapianQuery {
+            var restriction = tenantTerm
+            if let filter { restriction = try .and([tenantTerm, try filterPlanner.plan(filter)]) }
+            guard let textQuery else { return restriction }
+            return try .filter(textQuery, restriction)
+        }
+        let main = try query(filter: filter)
+        let hasText = textQuery != nil
+        let docCount = try db.documentCount
+
+        // Order: keys as asked, ties by id; with no text every score is equal.
+        let keys = request.sort.filter { $0.field != .score || hasText }
+        let scoreFirst = keys.first?.field == .score
+        let scoreLater = !scoreFirst && keys.contains { $0.field == .score }
+        var sortKeys = keys.compactMap { k in Self.sortSlot(k.field).map { XapianSearchOptions.SortKey(slot: $0, reverse: k.descending) } }
+        sortKeys.append(.init(slot: ProductSlot.id, reverse: false))
+        let byKeys = !scoreFirst && !scoreLater
+
+        // Facets counted on the main query, unless the filter constrains that field.
+        var mainSpies: [XapianSpy] = []
+        var spyOwners: [String] = []
+        var disjunctive: [(String, TypedFilter?)] = []
+        for facet in request.facets {
+            if let filter, filter.facetSplit(for: facet).isDisjunctive {
+                disjunctive.append((facet, filter.facetSplit(for: facet).remainder))
+            } else {
+                mainSpies.append(Self.facetSpy(facet))
+                spyOwners.append(facet)
+            }
+        }
+        let ranges = request.priceRanges.map { XapianNumericRange(from: $0.from.map(Double.init), to: $0.to.map(Double.init)) }
+        var priceDisjunctive: TypedFilter?? = nil
+        if !ranges.isEmpty {
+            if let filter, filter.facetSplit(for: "price").isDisjunctive {
+                priceDisjunctive = .some(filter.facetSplit(for: "price").remainder)
+            } else {
+                mainSpies.append(.numericRanges(slot: ProductSlot.price, ranges: ranges))
+                spyOwners.append("_price")
+            }
+        }
+        let exactCounts = !hasText || !request.facets.isEmpty || !ranges.isEmpty
+
+        var options = XapianSearchOptions()
+        options.weighting = hasText ? .bm25 : .bool
+        options.includeData = true
+        options.valueSlots = [ProductSlot.id]
+        options.matchingTerms = hasText
+        options.spies = mainSpies
+        options.checkAtLeast = exactCounts ? max(docCount, 1) : 0
+
+        var pageStart = 0  // index into hits where this page starts
+        var offset = request.offset
+        if byKeys {
+            options.sort = .keys(sortKeys)
+            if let key = cursor?.key { options.searchAfter = key; offset = cursor?.offset ?? 0 }
+            options.first = cursor == nil ? request.offset : 0
+            options.maxItems = request.limit + 1
+        } else if scoreFirst {
+            options.sort = .relevanceThenKeys(Array(sortKeys.dropFirst(0)))
+            if let cursor {
+                offset = cursor.offset
+                options.first = max(0, cursor.offset - 10)
+                options.maxItems = request.limit + 21
+            } else {
+                options.first = request.offset
+                options.maxItems = request.limit + 1
+            }
+        } else {
+            // Relevance after other keys: order the window in Swift.
+            options.sort = .relevance
+            options.first = 0
+            options.maxItems = 10_000
+            options.valueSlots = [ProductSlot.id, ProductSlot.price, ProductSlot.createdAt, ProductSlot.updatedAt, ProductSlot.title]
+            if let cursor { offset = cursor.offset }
+        }
+        if !exactCounts { options.checkAtLeast = options.first + options.maxItems }
+
+        let result = try db.search(main, options)
+        var hits = result.hits
+        if scoreLater {
+            hits.sort { a, b in Self.compare(a, b, keys: keys) }
+            hits = Array(hits.dropFirst(offset).prefix(request.limit + 1))
+        } else if scoreFirst, let cursor {
+            if let i = hits.firstIndex(where: { String(decoding: $0.values[0], as: UTF8.self) == cursor.lastID }) {
+                pageStart = i + 1
+            } else {
+                pageStart = max(0, cursor.offset - options.first)
+            }
+            hits = Array(hits.dropFirst(pageStart).prefix(request.limit + 1))
+        }
+        let hasMore = hits.count > request.limit
+        hits = Array(hits.prefix(request.limit))
+
+        // Totals.
+        var total = result.matchesEstimated + result.skippedBySearchAfter
+        var exact = result.matchesLowerBound == result.matchesUpperBound
+        if exactCounts { total = result.matchesLowerBound + result.skippedBySearchAfter; exact = true }
+        if !exact { total = result.matchesLowerBound + result.skippedBySearchAfter }
+
+        // Facets.
+        var facetResults: [String: [FacetBucket]] = [:]
+        var priceBuckets: [PriceBucket]?
+        for (i, owner) in spyOwners.enumerated() {
+            if owner == "_price" {
+                priceBuckets = Self.priceBuckets(result.spyResults[i], request.priceRanges)
+            } else {
+                facetResults[owner] = Self.buckets(result.spyResults[i], facet: owner, limit: request.facetLimit)
+            }
+        }
+        for (facet, remainder) in disjunctive {
+            var o = XapianSearchOptions()
+            o.weighting = .bool
+            o.maxItems = 0
+            o.checkAtLeast = max(docCount, 1)
+            o.spies = [Self.facetSpy(facet)]
+            let r = try db.search(try query(filter: remainder), o)
+            facetResults[facet] = Self.buckets(r.spyResults[0], facet: facet, limit: request.facetLimit)
+        }
+        if case .some(let remainder) = priceDisjunctive {
+            var o = XapianSearchOptions()
+            o.weighting = .bool
+            o.maxItems = 0
+            o.checkAtLeast = max(docCount, 1)
+            o.spies = [.numericRanges(slot: ProductSlot.price, ranges: ranges)]
+            let r = try db.search(try query(filter: remainder), o)
+            priceBuckets = Self.priceBuckets(r.spyResults[0], request.priceRanges)
+        }
+
+        // Correction and highlighting.
+        var corrected: String?
+        if let text, let top = hits.first {
+            corrected = planner.correctedQuery(text, matchingTerms: top.matchingTerms)
+        }
+        let prefixes = text?.positiveTerms.filter(\.isPrefix).map(\.word) ?? []
+        var productHits: [ProductHit] = []
+        productHits.reserveCapacity(hits.count)
+        for hit in hits {
+            var h = ProductHit(
+                id: String(decoding: hit.values[0], as: UTF8.self), score: hit.weight, productJSON: hit.data)
+            if request.highlight, hasText {
+                let highlighter = Highlighter(
+                    matchingTerms: hit.matchingTerms, prefixes: prefixes, fieldPrefixes: [Terms.titleText, Terms.brandText],
+                    stemmer: stemmer)
+                if case .object(let product)? = try? JSONParser.parse(hit.data) {
+                    if let title = product["title"]?.stringValue {
+                        h.highlightTitle = highlighter.highlight(title) ?? Highlighter.escapeOnly(title)
+                    }
+                    if let description = product["description"]?.stringValue {
+                        h.highlightDescription = highlighter.crop(description)
+                    }
+                }
+            }
+            productHits.append(h)
+        }
+
+        // Next page.
+        var nextCursor: String?
+        if hasMore, let last = hits.last {
+            let consumed = offset + hits.count
+            if byKeys {
+                nextCursor = Cursor(fingerprint: fingerprint, key: last.sortKey, offset: consumed, lastID: nil).encoded
+            } else {
+                nextCursor = Cursor(
+                    fingerprint: fingerprint, key: nil, offset: consumed,
+                    lastID: String(decoding: last.values[0], as: UTF8.self)
+                ).encoded
+            }
+        }
+        let facets = request.facets.map { (name: $0, buckets: facetResults[$0] ?? []) }
+        return ProductSearchResult(
+            hits: productHits, total: total, totalIsExact: exact, facets: facets, priceBuckets: priceBuckets,
+            corrected: corrected, nextCursor: nextCursor)
+    }
+
+    static func compare(_ a: XapianSearchResult.Hit, _ b: XapianSearchResult.Hit, keys: [ProductSearchRequest.SortKey]) -> Bool {
+        for key in keys {
+            let ordering: Int
+            switch key.field {
+            case .score: ordering = a.weight == b.weight ? 0 : (a.weight < b.weight ? -1 : 1)
+            default:
+                let index: Int
+                switch key.field {
+                case .price: index = 1
+                case .createdAt: index = 2
+                case .updatedAt: index = 3
+                default: index = 4
+                }
+                let x = a.values[index], y = b.values[index]
+                ordering = x == y ? 0 : (x.lexicographicallyPrecedes(y) ? -1 : 1)
+            }
+            if ordering != 0 { return key.descending ? ordering > 0 : ordering < 0 }
+        }
+        return a.values[0].lexicographicallyPrecedes(b.values[0])
+    }
+
+    static func buckets(_ result: XapianSpyResult, facet: String, limit: Int) -> [FacetBucket] {
+        guard let counts = result.valueCounts else { return [] }
+        var buckets: [FacetBucket] = []
+        if facet.hasPrefix("attributes.") {
+            let prefix = Array((String(facet.dropFirst("attributes.".count)) + Terms.attributeSeparator).utf8)
+            for c in counts where c.value.starts(with: prefix) {
+                buckets.append(FacetBucket(value: String(decoding: c.value.dropFirst(prefix.count), as: UTF8.self), count: c.count))
+            }
+        } else {
+            buckets = counts.map { FacetBucket(value: String(decoding: $0.value, as: UTF8.self), count: $0.count) }
+        }
+        buckets.sort { $0.count != $1.count ? $0.count > $1.count : Array($0.value.utf8).lexicographicallyPrecedes(Array($1.value.utf8)) }
+        return Array(buckets.prefix(limit))
+    }
+
+    static func priceBuckets(_ result: XapianSpyResult, _ ranges: [ProductSearchRequest.PriceRange]) -> [PriceBucket] {
+        guard case .rangeCounts(let counts) = result else { return [] }
+        return zip(ranges, counts).map { PriceBucket(from: $0.from, to: $0.to, count: $1) }
+    }
+}
+
+extension Highlighter {
+    static func escapeOnly(_ text: String) -> String {
+        var out = ""
+        for c in text {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+}
+
+extension XapianStemmer: Stemming {}

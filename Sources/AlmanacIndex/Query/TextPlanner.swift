@@ -1,0 +1,156 @@
+import AlmanacCore
+
+/// Plans a parsed `q` into a Xapian query: stemming by tenant language, synonyms, stop
+/// words, per-word typo expansion over the index's own vocabulary and prefix matching of
+/// the last word. Runs on the reader's thread (Xapian queries are not thread-safe).
+///
+/// Ranking intent: a word's exact and stemmed forms weigh fully, a prefix expansion half,
+/// typo corrections a twentieth — so a document matching the words as typed ranks above
+/// one that matches only through a correction.
+struct TextPlanner {
+    static let typoScale = 0.05
+    static let prefixScale = 0.5
+    static let prefixExpansion: UInt32 = 64
+
+    let stemmer: any Stemming
+    let settings: SearchSettings
+    /// nil: typo tolerance off.
+    let vocabulary: TypoVocabulary?
+    /// Field name -> term prefix (`title` -> `S`).
+    let fieldPrefixes: [String: String]
+
+    /// Every term the query can match through a correction, with the word it corrects.
+    private(set) var typoTerms: [String: (word: String, correction: String)] = [:]
+    /// Words that were expanded, and their exact-form terms.
+    private(set) var exactTerms: [String: Set<String>] = [:]
+
+    init(stemmer: any Stemming, settings: SearchSettings, vocabulary: TypoVocabulary?, fieldPrefixes: [String: String]) {
+        self.stemmer = stemmer
+        self.settings = settings
+        self.vocabulary = vocabulary
+        self.fieldPrefixes = fieldPrefixes
+    }
+
+    /// nil when nothing remains (only stop words).
+    mutating func plan(_ query: TextQuery) throws -> XapianQuery? {
+        let stop = Set(settings.stopWords)
+        let keepStopWords = query.positiveTerms.allSatisfy { stop.contains($0.word) }
+        return try node(query, stopWords: keepStopWords ? [] : stop)
+    }
+
+    private mutating func node(_ query: TextQuery, stopWords: Set<String>) throws -> XapianQuery? {
+        switch query {
+        case .term(let term):
+            if stopWords.contains(term.word) && !term.isPrefix { return nil }
+            return try word(term)
+        case .phrase(let phrase):
+            let prefix = phrase.field.flatMap { fieldPrefixes[$0] } ?? ""
+            if phrase.words.count == 1 { return try .term(prefix + phrase.words[0]) }
+            return try .phrase(phrase.words.map { try .term(prefix + $0) })
+        case .and(let children):
+            var positive: [XapianQuery] = []
+            var negative: [XapianQuery] = []
+            for child in children {
+                if case .not(let inner) = child {
+                    if let q = try node(inner, stopWords: []) { negative.append(q) }
+                } else if let q = try node(child, stopWords: stopWords) {
+                    positive.append(q)
+                }
+            }
+            var result: XapianQuery
+            if positive.isEmpty {
+                if negative.isEmpty { return nil }
+                result = .matchAll()
+            } else {
+                result = positive.count == 1 ? positive[0] : try .and(positive)
+            }
+            if !negative.isEmpty {
+                result = try .andNot(result, negative.count == 1 ? negative[0] : try .or(negative))
+            }
+            return result
+        case .or(let children):
+            let parts = try children.compactMap { try node($0, stopWords: stopWords) }
+            if parts.isEmpty { return nil }
+            return parts.count == 1 ? parts[0] : try .or(parts)
+        case .not(let inner):
+            guard let q = try node(inner, stopWords: []) else { return nil }
+            return try .andNot(.matchAll(), q)
+        }
+    }
+
+    private mutating func word(_ term: TextTerm) throws -> XapianQuery {
+        let prefix = term.field.flatMap { fieldPrefixes[$0] } ?? ""
+        let word = term.word
+        var exact = [try XapianQuery.term(prefix + word)]
+        var exactSet: Set<String> = [prefix + word]
+        let stem = stemmer.stem(word)
+        if !stem.isEmpty, stem != word || prefix.isEmpty {
+            exact.append(try .term(Terms.stemmed + prefix + stem))
+            exactSet.insert(Terms.stemmed + prefix + stem)
+        }
+        for synonym in settings.synonyms[word] ?? [] {
+            let words = synonym.split(separator: " ").map(String.init)
+            if words.count == 1 {
+                exact.append(try .term(prefix + words[0]))
+                exact.append(try .term(Terms.stemmed + prefix + stemmer.stem(words[0])))
+            } else {
+                exact.append(try .phrase(words.map { try .term(prefix + $0) }))
+            }
+        }
+        exactTerms[word, default: []].formUnion(exactSet)
+        var parts = [exact.count == 1 ? exact[0] : try .or(exact)]
+        if term.isPrefix, word.unicodeScalars.count >= 2 {
+            parts.append(
+                try .scaleWeight(
+                    .wildcard(prefix: prefix + word, maxExpansion: Self.prefixExpansion, limit: .mostFrequent, combiner: .max),
+                    Self.prefixScale))
+        }
+        if let vocabulary {
+            let edits = settings.typo.maxEdits(for: word)
+            if edits > 0, TypoVocabulary.isEligible(word) {
+                var typo: [XapianQuery] = []
+                for candidate in vocabulary.candidates(for: word, maxDistance: edits) {
+                    let unstemmed = prefix + candidate.word
+                    typo.append(try .term(unstemmed))
+                    typoTerms[unstemmed] = (word, candidate.word)
+                    let candidateStem = stemmer.stem(candidate.word)
+                    if candidateStem != stem {
+                        let stemmedTerm = Terms.stemmed + prefix + candidateStem
+                        typo.append(try .term(stemmedTerm))
+                        if typoTerms[stemmedTerm] == nil { typoTerms[stemmedTerm] = (word, candidate.word) }
+                    }
+                }
+                if !typo.isEmpty {
+                    parts.append(try .scaleWeight(typo.count == 1 ? typo[0] : try .or(typo), Self.typoScale))
+                }
+            }
+        }
+        return parts.count == 1 ? parts[0] : try .or(parts)
+    }
+
+    /// The corrected query text when the given matching terms show that a word matched only
+    /// through a correction; nil otherwise.
+    func correctedQuery(_ query: TextQuery, matchingTerms: [String]) -> String? {
+        let matched = Set(matchingTerms)
+        var replacements: [String: String] = [:]
+        for term in matchingTerms {
+            guard let (word, correction) = typoTerms[term] else { continue }
+            let exact = exactTerms[word] ?? []
+            if exact.isDisjoint(with: matched) && replacements[word] == nil { replacements[word] = correction }
+        }
+        guard !replacements.isEmpty else { return nil }
+        return Self.replacingWords(query, replacements).queryText
+    }
+
+    static func replacingWords(_ query: TextQuery, _ map: [String: String]) -> TextQuery {
+        switch query {
+        case .term(var t):
+            if let r = map[t.word] { t.word = r }
+            return .term(t)
+        case .phrase: return query
+        case .and(let c): return .and(c.map { replacingWords($0, map) })
+        case .or(let c): return .or(c.map { replacingWords($0, map) })
+        case .not(let q): return .not(replacingWords(q, map))
+        }
+    }
+}

@@ -1,0 +1,154 @@
+import AlmanacCore
+import Logging
+import NIOPosix
+import Synchronization
+
+/// A pool of read-only handles on one Xapian database (or several searched as one).
+///
+/// Xapian has no internal locking, so a handle is used by one thread at a time: a caller
+/// checks one out, runs its closure on the blocking thread pool (never on an event loop
+/// or Swift's cooperative pool), and checks it back in. A handle whose generation is older
+/// than the published one `reopen()`s first; `DatabaseModifiedError` reopens and retries.
+public final class ReaderPool: Sendable {
+    /// One reader handle and the generation it last reopened at.
+    ///
+    /// `@unchecked Sendable`: the handle moves between threads but is never used by two at
+    /// once — it lives either in the pool's locked `idle` list or with exactly one caller
+    /// between `checkOut` and `checkIn`.
+    final class Handle: @unchecked Sendable {
+        let database: XapianDatabase
+        var generation: UInt64
+        init(database: XapianDatabase, generation: UInt64) {
+            self.database = database
+            self.generation = generation
+        }
+    }
+
+    private struct State {
+        var idle: [Handle] = []
+        var created = 0
+        var waiters: [CheckedContinuation<Ticket, Never>] = []
+        var generation: UInt64 = 0
+        var paths: [String]
+        var closed = false
+    }
+
+    private let state: Mutex<State>
+    private let capacity: Int
+    private let threadPool: NIOThreadPool
+
+    public init(paths: [String], capacity: Int, threadPool: NIOThreadPool) {
+        state = Mutex(State(paths: paths))
+        self.capacity = max(1, capacity)
+        self.threadPool = threadPool
+    }
+
+    /// Tells readers that a newer revision is committed; each reopens on its next use.
+    public func publish() {
+        state.withLock { $0.generation &+= 1 }
+    }
+
+    /// Changes the set of databases (events: a new month appeared); existing handles are dropped.
+    public func setPaths(_ paths: [String]) {
+        state.withLock { s in
+            s.paths = paths
+            s.generation &+= 1
+            s.created -= s.idle.count
+            s.idle.removeAll()
+        }
+    }
+
+    public var paths: [String] { state.withLock { $0.paths } }
+
+    public func close() {
+        let waiters = state.withLock { s in
+            s.closed = true
+            s.idle.removeAll()
+            let w = s.waiters
+            s.waiters.removeAll()
+            return w
+        }
+        for w in waiters { w.resume(returning: .closed) }
+    }
+
+    /// Runs `body` with a reader on the thread pool. Do not keep the database past the closure.
+    public func withReader<T: Sendable>(_ body: @escaping @Sendable (XapianDatabase) throws -> T) async throws -> T {
+        let handle = try await checkOut()
+        var healthy = true
+        defer { checkIn(handle, healthy: healthy) }
+        let target = state.withLock { ($0.generation, $0.paths) }
+        do {
+            return try await threadPool.runIfActive {
+                if handle.generation != target.0 {
+                    _ = try handle.database.reopen()
+                    handle.generation = target.0
+                }
+                do {
+                    return try body(handle.database)
+                } catch let error as XapianError where error.code == .databaseModified {
+                    _ = try handle.database.reopen()
+                    return try body(handle.database)
+                }
+            }
+        } catch {
+            healthy = !(error is XapianError)
+            throw error
+        }
+    }
+
+    /// What a waiting caller is handed: a handle, the right to open a new one, or nothing.
+    enum Ticket {
+        case handle(Handle)
+        case create
+        case closed
+    }
+
+    private func checkOut() async throws -> Handle {
+        let ticket: Ticket = await withCheckedContinuation { (c: CheckedContinuation<Ticket, Never>) in
+            let immediate: Ticket? = state.withLock { s in
+                if s.closed { return .closed }
+                if let h = s.idle.popLast() { return .handle(h) }
+                if s.created < capacity {
+                    s.created += 1
+                    return .create
+                }
+                s.waiters.append(c)
+                return nil
+            }
+            if let immediate { c.resume(returning: immediate) }
+        }
+        switch ticket {
+        case .handle(let h): return h
+        case .closed: throw AlmanacError(.unavailable, "the index is closed")
+        case .create:
+            let (paths, generation) = state.withLock { ($0.paths, $0.generation) }
+            do {
+                let database = try await threadPool.runIfActive { try ReaderPool.open(paths) }
+                return Handle(database: database.value, generation: generation)
+            } catch {
+                state.withLock { $0.created -= 1 }
+                throw error
+            }
+        }
+    }
+
+    private func checkIn(_ handle: Handle, healthy: Bool) {
+        let (waiter, ticket): (CheckedContinuation<Ticket, Never>?, Ticket) = state.withLock { s in
+            if s.closed { return (nil, .closed) }
+            if !s.waiters.isEmpty {
+                return (s.waiters.removeFirst(), healthy ? .handle(handle) : .create)
+            }
+            if healthy { s.idle.append(handle) } else { s.created -= 1 }
+            return (nil, .closed)
+        }
+        waiter?.resume(returning: ticket)
+    }
+
+    /// `XapianDatabase` is not Sendable; this box carries a freshly opened one (not yet shared) out of the pool thread.
+    struct Opened: @unchecked Sendable { let value: XapianDatabase }
+
+    static func open(_ paths: [String]) throws -> Opened {
+        if paths.isEmpty { return Opened(value: try XapianDatabase(paths: [])) }
+        return Opened(value: paths.count == 1 ? try XapianDatabase(path: paths[0]) : try XapianDatabase(paths: paths))
+    }
+}
