@@ -1,0 +1,254 @@
+// A private redis-server for tests. Self-contained (Foundation + libc only, no project
+// imports) so it can be copied into other test targets as is.
+//
+// - `TestRedisServer.withRedisURL { url in ... }`: `ALMANAC_TEST_REDIS_URL` when set
+//   (e.g. by `eval "$(scripts/test-redis.sh start)"`), otherwise a private server that
+//   lives for the closure.
+// - `TestRedisServer.withServer { server in ... }`: always a private server, for tests
+//   that stop, restart or `CLIENT KILL` it.
+//
+// The server is spawned with posix_spawn and an empty signal mask (a Foundation.Process
+// started from a Swift-concurrency thread would inherit blocked SIGTERM/SIGCHLD), stopped
+// with `SHUTDOWN NOSAVE` over a connection, SIGKILL as the fallback, and reaped with
+// waitpid. Servers left behind by a crashed test process are killed by the next start.
+
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+struct TestRedisServerError: Error, CustomStringConvertible {
+    var description: String
+}
+
+struct TestRedisServer: Sendable {
+    let port: Int
+    let directory: String
+    let pid: pid_t
+    /// Extra `redis-server` arguments given to ``start(port:arguments:)``, kept for ``restart()``.
+    let arguments: [String]
+
+    var url: String { "redis://127.0.0.1:\(port)" }
+
+    /// The external server's URL from `ALMANAC_TEST_REDIS_URL`, if set and not empty.
+    static var environmentURL: String? {
+        guard let url = ProcessInfo.processInfo.environment["ALMANAC_TEST_REDIS_URL"], !url.isEmpty else { return nil }
+        return url
+    }
+
+    /// Runs `body` with `ALMANAC_TEST_REDIS_URL`, or with a private server if it is unset.
+    static func withRedisURL<R>(_ body: (String) async throws -> R) async throws -> R {
+        if let url = environmentURL { return try await body(url) }
+        return try await withServer { server in try await body(server.url) }
+    }
+
+    /// Runs `body` with a private server, stopped afterwards even when `body` throws.
+    /// `arguments` are extra `redis-server` options, e.g. `["--unixsocket", path]`.
+    static func withServer<R>(
+        arguments: [String] = [],
+        _ body: (TestRedisServer) async throws -> R
+    ) async throws -> R {
+        let server = try await start(arguments: arguments)
+        do {
+            let result = try await body(server)
+            await server.stop()
+            return result
+        } catch {
+            await server.stop()
+            throw error
+        }
+    }
+
+    static var baseDirectory: String {
+        let root = ProcessInfo.processInfo.environment["ALMANAC_TEST_TMP"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? "/tmp/almanac-test"
+        return root + "/redis-swift"
+    }
+
+    /// Starts a redis-server on `port` (a free one when nil) and waits until it answers PING.
+    static func start(port: Int? = nil, arguments extra: [String] = []) async throws -> TestRedisServer {
+        killLeftoverServers()
+        let port = try port ?? freePort()
+        let directory = baseDirectory + "/\(getpid())-\(port)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let arguments = [
+            "redis-server",
+            "--port", "\(port)", "--bind", "127.0.0.1",
+            "--save", "", "--appendonly", "no", "--daemonize", "no",
+            "--dir", directory, "--pidfile", directory + "/redis.pid",
+            "--logfile", directory + "/redis.log",
+        ] + extra
+        let pid = try spawn(arguments)
+        let server = TestRedisServer(port: port, directory: directory, pid: pid, arguments: extra)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            if (try? command(port: port, ["PING"])) == "+PONG" { return server }
+            if server.hasExited() {
+                throw TestRedisServerError(description: "redis-server exited at start; see \(directory)/redis.log")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        await server.stop()
+        throw TestRedisServerError(description: "redis-server on port \(port) did not answer PING")
+    }
+
+    /// A new server on the same port (after ``stop()``); data is gone (no persistence).
+    func restart() async throws -> TestRedisServer {
+        try await Self.start(port: port, arguments: arguments)
+    }
+
+    /// `SHUTDOWN NOSAVE`, then SIGKILL if the process is still there after 3 s; reaps it.
+    func stop() async {
+        _ = try? Self.command(port: port, ["SHUTDOWN", "NOSAVE"])
+        let deadline = ContinuousClock.now + .seconds(3)
+        while !hasExited() {
+            if ContinuousClock.now >= deadline {
+                kill(pid, SIGKILL)
+                while !hasExited() { try? await Task.sleep(for: .milliseconds(10)) }
+                break
+            }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Reaps the child if it has exited; also true if someone else reaped it.
+    private func hasExited() -> Bool {
+        var status: Int32 = 0
+        let result = waitpid(pid, &status, WNOHANG)
+        return result == pid || (result == -1 && errno == ECHILD)
+    }
+
+    // MARK: - Talking to Redis without the code under test
+
+    /// Sends one command over a fresh connection and returns the first reply line
+    /// (`+OK`, `:1`, `-ERR ...`, `$5` ...), or "" when the server closed the connection.
+    @discardableResult
+    static func command(port: Int, _ arguments: [String]) throws -> String {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestRedisServerError(description: "socket: errno \(errno)") }
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 2, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = loopback(port: port)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else { throw TestRedisServerError(description: "connect to \(port): errno \(errno)") }
+        var request = "*\(arguments.count)\r\n"
+        for argument in arguments { request += "$\(argument.utf8.count)\r\n\(argument)\r\n" }
+        let bytes = Array(request.utf8)
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+            guard n > 0 else { throw TestRedisServerError(description: "send: errno \(errno)") }
+            sent += n
+        }
+        var line: [UInt8] = []
+        var byte: UInt8 = 0
+        while recv(fd, &byte, 1, 0) == 1 {
+            if byte == UInt8(ascii: "\n") { break }
+            if byte != UInt8(ascii: "\r") { line.append(byte) }
+        }
+        return String(decoding: line, as: UTF8.self)
+    }
+
+    /// A loopback TCP port nothing listens on right now.
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestRedisServerError(description: "socket: errno \(errno)") }
+        defer { close(fd) }
+        var address = loopback(port: 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        guard ok else { throw TestRedisServerError(description: "bind: errno \(errno)") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    private static func loopback(port: Int) -> sockaddr_in {
+        var address = sockaddr_in()
+        #if canImport(Darwin)
+        address.sin_len = UInt8(MemoryLayout<sockaddr_in>.size)
+        #endif
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = in_addr_t(UInt32(0x7f00_0001).bigEndian)
+        return address
+    }
+
+    // MARK: - Processes
+
+    /// posix_spawn with an empty signal mask and default dispositions, so the server
+    /// behaves normally whatever thread of this process starts it.
+    private static func spawn(_ arguments: [String]) throws -> pid_t {
+        #if canImport(Darwin)
+        var attributes: posix_spawnattr_t? = nil
+        var actions: posix_spawn_file_actions_t? = nil
+        #else
+        var attributes = posix_spawnattr_t()
+        var actions = posix_spawn_file_actions_t()
+        #endif
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var emptyMask = sigset_t()
+        sigemptyset(&emptyMask)
+        posix_spawnattr_setsigmask(&attributes, &emptyMask)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGPIPE] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let result = posix_spawnp(&pid, arguments[0], &actions, &attributes, &argv, environ)
+        guard result == 0 else {
+            throw TestRedisServerError(description: "cannot start \(arguments[0]): \(String(cString: strerror(result)))")
+        }
+        return pid
+    }
+
+    /// Kills servers whose test process is gone (it crashed before stopping them).
+    private static func killLeftoverServers() {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: baseDirectory) else { return }
+        for entry in entries {
+            guard let owner = entry.split(separator: "-").first.flatMap({ pid_t($0) }),
+                  owner != getpid(), kill(owner, 0) != 0, errno == ESRCH
+            else { continue }
+            let directory = baseDirectory + "/" + entry
+            if let text = try? String(contentsOfFile: directory + "/redis.pid", encoding: .utf8),
+               let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+               isRedisServer(pid) {
+                kill(pid, SIGKILL)
+            }
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+    }
+
+    private static func isRedisServer(_ pid: pid_t) -> Bool {
+        #if os(Linux)
+        let name = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? ""
+        return name.hasPrefix("redis-server")
+        #else
+        return false
+        #endif
+    }
+}
