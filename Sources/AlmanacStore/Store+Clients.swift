@@ -102,10 +102,13 @@ public struct SigningKeyRecord: Sendable, Equatable {
     public var publicY: [UInt8]
     public var createdAt: Timestamp
     public var isSigner: Bool
+    /// When a key that no longer signs stops verifying: every token it signed has expired
+    /// by then (set at rotation to rotation time + token lifetime + leeway).
+    public var retireAfter: Timestamp?
 
     public init(
         kid: String, tenant: String, sealedPrivateKey: [UInt8], publicX: [UInt8], publicY: [UInt8],
-        createdAt: Timestamp, isSigner: Bool
+        createdAt: Timestamp, isSigner: Bool, retireAfter: Timestamp? = nil
     ) {
         self.kid = kid
         self.tenant = tenant
@@ -114,6 +117,7 @@ public struct SigningKeyRecord: Sendable, Equatable {
         self.publicY = publicY
         self.createdAt = createdAt
         self.isSigner = isSigner
+        self.retireAfter = retireAfter
     }
 
     init(row: Row) {
@@ -124,24 +128,28 @@ public struct SigningKeyRecord: Sendable, Equatable {
         publicY = [UInt8](row["public_y"] as Data)
         createdAt = Timestamp(microseconds: row["created_at"])
         isSigner = row["is_signer"]
+        retireAfter = (row["retire_after"] as Int64?).map { Timestamp(microseconds: $0) }
     }
 }
 
 extension Store {
-    /// Adds a key; when it is the signer, the tenant's previous signer stops signing (it keeps verifying).
-    public func insertSigningKey(_ key: SigningKeyRecord) async throws {
+    /// Adds a key. When it is the signer, the tenant's previous signer stops signing in the
+    /// same transaction and keeps verifying until `retireOthersAt` (nil: no deadline).
+    public func insertSigningKey(_ key: SigningKeyRecord, retireOthersAt: Timestamp? = nil) async throws {
         try await pool.write { db in
             if key.isSigner {
-                try db.execute(sql: "UPDATE signing_keys SET is_signer = 0 WHERE tenant = ?", arguments: [key.tenant])
+                try db.execute(
+                    sql: "UPDATE signing_keys SET is_signer = 0, retire_after = COALESCE(retire_after, ?) WHERE tenant = ? AND is_signer = 1",
+                    arguments: [retireOthersAt?.microseconds, key.tenant])
             }
             try db.execute(
                 sql: """
-                    INSERT INTO signing_keys (kid, tenant, sealed_private, public_x, public_y, created_at, is_signer)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO signing_keys (kid, tenant, sealed_private, public_x, public_y, created_at, is_signer, retire_after)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     key.kid, key.tenant, Data(key.sealedPrivateKey), Data(key.publicX), Data(key.publicY),
-                    key.createdAt.microseconds, key.isSigner,
+                    key.createdAt.microseconds, key.isSigner, key.retireAfter?.microseconds,
                 ])
         }
     }
@@ -153,12 +161,13 @@ extension Store {
         }
     }
 
-    /// Forgets keys created before `cutoff` that no longer sign (their tokens have all expired).
-    public func deleteRetiredKeys(createdBefore cutoff: Timestamp, tenant: String) async throws {
+    /// Forgets keys that no longer sign and whose `retire_after` has passed (every token
+    /// they signed has expired); answers their kids.
+    public func deleteRetiredKeys(retiredBefore now: Timestamp) async throws -> [String] {
         try await pool.write { db in
-            try db.execute(
-                sql: "DELETE FROM signing_keys WHERE tenant = ? AND is_signer = 0 AND created_at < ?",
-                arguments: [tenant, cutoff.microseconds])
+            try String.fetchAll(
+                db, sql: "DELETE FROM signing_keys WHERE is_signer = 0 AND retire_after IS NOT NULL AND retire_after < ? RETURNING kid",
+                arguments: [now.microseconds])
         }
     }
 }
@@ -189,15 +198,16 @@ extension Store {
     }
 
     /// Replaces a tenant's settings, bumping its generation. When `reindex` is set, every
-    /// product of the tenant gets a change row so the indexer re-projects it.
-    public func putSettings(tenant: String, body: String, reindex: Bool) async throws -> SettingsRecord {
+    /// product of the tenant gets a change row (carrying `actor`, the client that changed
+    /// the settings) so the indexer re-projects it.
+    public func putSettings(tenant: String, body: String, reindex: Bool, actor: String? = nil) async throws -> SettingsRecord {
         try await pool.write { db in
             var seqs = try SeqAllocator(db)
             let generation = (try Int64.fetchOne(db, sql: "SELECT generation FROM settings WHERE tenant = ?", arguments: [tenant]) ?? 0) + 1
             if reindex {
                 let ids = try String.fetchAll(db, sql: "SELECT id FROM products WHERE tenant = ? ORDER BY id", arguments: [tenant])
                 for id in ids {
-                    try Self.appendChange(db, seq: seqs.next(), tenant: tenant, id: id, op: .upsert, actor: nil)
+                    try Self.appendChange(db, seq: seqs.next(), tenant: tenant, id: id, op: .upsert, actor: actor)
                 }
             }
             let seq = seqs.next()

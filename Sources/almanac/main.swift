@@ -107,14 +107,21 @@ struct Client: AsyncParsableCommand {
     }
 
     struct Revoke: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Revoke a client; its tokens stop working.")
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke a client; its tokens stop working.",
+            discussion: """
+                The store is updated at once. A running server reloads its list of revoked clients
+                when it is older than revocation_refresh_seconds (default 1 s), before answering
+                the request that noticed, so the client's tokens are refused from then on.
+                """)
         @OptionGroup var options: DataOptions
+        @Option(help: "Only revoke when the client belongs to this tenant.") var tenant: String?
         @Argument(help: "Client id.") var clientID: String
 
         func run() async throws {
             let store = try options.openStore()
-            guard try await store.revokeClient(id: clientID, tenant: nil, at: .now()) else {
-                throw ValidationError("no client \(clientID)")
+            guard try await store.revokeClient(id: clientID, tenant: tenant, at: .now()) else {
+                throw ValidationError("no client \(clientID)" + (tenant.map { " in tenant \($0)" } ?? ""))
             }
             printJSON(["client_id": .string(clientID), "revoked": true])
         }

@@ -1,7 +1,16 @@
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Token buckets by key (client id, source address): `burst` tokens, refilled at `rate`
 /// per second. Answers how long to wait when empty.
+///
+/// Memory stays bounded: past `maxKeys` keys, buckets that have refilled completely (and so
+/// hold no information) are dropped.
 public final class RateLimiter: Sendable {
     struct Bucket {
         var tokens: Double
@@ -11,24 +20,30 @@ public final class RateLimiter: Sendable {
     private let buckets = Mutex<[String: Bucket]>([:])
     public let burst: Double
     public let rate: Double
+    public let maxKeys: Int
     private let clock: @Sendable () -> Double
 
-    public init(burst: Double, ratePerSecond: Double, clock: @escaping @Sendable () -> Double = RateLimiter.monotonicSeconds) {
+    public init(
+        burst: Double, ratePerSecond: Double, maxKeys: Int = 100_000,
+        clock: @escaping @Sendable () -> Double = RateLimiter.monotonicSeconds
+    ) {
         self.burst = max(1, burst)
         self.rate = max(0.001, ratePerSecond)
+        self.maxKeys = max(16, maxKeys)
         self.clock = clock
     }
 
-    /// Takes one token for `key`; nil when allowed, else the seconds until one is available.
+    /// Takes `cost` tokens for `key`; nil when allowed, else whole seconds until they are
+    /// available (at least 1), for `Retry-After`.
     public func acquire(_ key: String, cost: Double = 1) -> Int? {
         let now = clock()
         return buckets.withLock { buckets in
-            if buckets.count > 100_000 {
-                // Forget full buckets so the map stays bounded.
-                buckets = buckets.filter { now - $0.value.updated < burst / rate }
+            if buckets.count >= maxKeys {
+                let refill = burst / rate
+                buckets = buckets.filter { now - $0.value.updated < refill }
             }
             var bucket = buckets[key] ?? Bucket(tokens: burst, updated: now)
-            bucket.tokens = min(burst, bucket.tokens + (now - bucket.updated) * rate)
+            bucket.tokens = min(burst, bucket.tokens + max(0, now - bucket.updated) * rate)
             bucket.updated = now
             if bucket.tokens >= cost {
                 bucket.tokens -= cost
@@ -40,51 +55,10 @@ public final class RateLimiter: Sendable {
         }
     }
 
+    /// Seconds on a monotonic clock (never jumps with the wall clock).
     public static let monotonicSeconds: @Sendable () -> Double = {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 }
-
-/// Failed secret checks per client in a sliding window. At `maxFailures` failures the
-/// client is locked until the oldest of them leaves the window — right secrets included.
-public final class FailureTracker: Sendable {
-    private let failures = Mutex<[String: [Double]]>([:])
-    public let maxFailures: Int
-    public let window: Double
-    private let clock: @Sendable () -> Double
-
-    public init(maxFailures: Int, windowSeconds: Double, clock: @escaping @Sendable () -> Double = RateLimiter.monotonicSeconds) {
-        self.maxFailures = maxFailures
-        self.window = windowSeconds
-        self.clock = clock
-    }
-
-    /// Seconds until `key` may try again, or nil when it may try now.
-    public func lockedFor(_ key: String) -> Int? {
-        let now = clock()
-        return failures.withLock { f in
-            let recent = (f[key] ?? []).filter { now - $0 < window }
-            f[key] = recent.isEmpty ? nil : recent
-            guard recent.count >= maxFailures, let oldest = recent.first else { return nil }
-            return max(1, Int((oldest + window - now).rounded(.up)))
-        }
-    }
-
-    /// Records a failure; answers true when this failure locks the key.
-    @discardableResult
-    public func recordFailure(_ key: String) -> Bool {
-        let now = clock()
-        return failures.withLock { f in
-            var recent = (f[key] ?? []).filter { now - $0 < window }
-            recent.append(now)
-            f[key] = recent
-            return recent.count == maxFailures
-        }
-    }
-}
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -1,3 +1,4 @@
+import AlmanacAuth
 import AlmanacStore
 import AlmanacCore
 import Foundation
@@ -33,21 +34,41 @@ public struct AlmanacConfiguration: Sendable {
         public init() {}
     }
 
+    /// Token and client settings; docs/security.md explains each.
     public struct Auth: Sendable {
         public var issuer = "almanac"
         public var audience = "almanac"
         public var tokenLifetimeSeconds = 900
+        /// Clock skew tolerated on exp/nbf/iat (the verifier clamps it to 0...60).
         public var leewaySeconds = 60
         /// Token bucket per client on writes.
         public var writeBurst = 200.0
         public var writesPerSecond = 100.0
-        /// Token bucket per client and per source address on the token endpoint.
+        /// Token bucket per client id on the token endpoint.
         public var tokenBurst = 20.0
         public var tokensPerSecond = 5.0
+        /// Token bucket per source address on the token endpoint.
+        public var tokenAddressBurst = 100.0
+        public var tokenAddressPerSecond = 25.0
         /// Failed secret checks per client before lockout, and the window.
         public var maxFailures = 10
         public var failureWindowSeconds = 300
+        /// How stale the revoked-client list may be before a request reloads it from the
+        /// store (what makes `almanac client revoke` reach a running server).
+        public var revocationRefreshSeconds = 1.0
+        /// Monotonic seconds for rate limits and lockouts; nil is the system's monotonic
+        /// clock. Tests inject a manual one.
+        public var clock: (@Sendable () -> Double)? = nil
         public init() {}
+
+        /// These settings as the token service takes them.
+        public var tokenService: TokenService.Configuration {
+            TokenService.Configuration(
+                issuer: issuer, audience: audience, lifetimeSeconds: tokenLifetimeSeconds, leewaySeconds: Double(leewaySeconds),
+                maxFailures: maxFailures, failureWindowSeconds: Double(failureWindowSeconds), tokenBurst: tokenBurst,
+                tokensPerSecond: tokensPerSecond, addressBurst: tokenAddressBurst, addressTokensPerSecond: tokenAddressPerSecond,
+                revocationRefreshSeconds: revocationRefreshSeconds, clock: clock ?? RateLimiter.monotonicSeconds)
+        }
     }
 
     public struct Index: Sendable {
@@ -88,7 +109,8 @@ public struct AlmanacConfiguration: Sendable {
             case ("redis", .null): redisURL = nil
             case ("master_key_file", .string(let s)): masterKeyFile = s
             case ("cache_ttl_seconds", let v) where v.integerValue != nil: cacheTTLSeconds = Int(v.integerValue!)
-            case ("token_lifetime_seconds", let v) where v.integerValue != nil: auth.tokenLifetimeSeconds = Int(v.integerValue!)
+            case ("token_lifetime_seconds", let v) where v.integerValue.map({ (60...86_400).contains($0) }) == true:
+                auth.tokenLifetimeSeconds = Int(v.integerValue!)
             case ("issuer", .string(let s)): auth.issuer = s
             case ("audience", .string(let s)): auth.audience = s
             case ("retention_days", let v) where v.integerValue != nil: events.retentionDays = Int(v.integerValue!)
@@ -98,6 +120,18 @@ public struct AlmanacConfiguration: Sendable {
             case ("index_readers", let v) where v.integerValue != nil: index.readers = max(1, Int(v.integerValue!))
             case ("writes_per_second", let v) where v.numberValue != nil: auth.writesPerSecond = v.numberValue!
             case ("write_burst", let v) where v.numberValue != nil: auth.writeBurst = v.numberValue!
+            case ("leeway_seconds", let v) where v.integerValue.map({ (0...60).contains($0) }) == true:
+                auth.leewaySeconds = Int(v.integerValue!)
+            case ("token_burst", let v) where v.numberValue != nil: auth.tokenBurst = v.numberValue!
+            case ("tokens_per_second", let v) where v.numberValue != nil: auth.tokensPerSecond = v.numberValue!
+            case ("token_address_burst", let v) where v.numberValue != nil: auth.tokenAddressBurst = v.numberValue!
+            case ("token_address_per_second", let v) where v.numberValue != nil: auth.tokenAddressPerSecond = v.numberValue!
+            case ("max_failed_secret_checks", let v) where v.integerValue.map({ $0 >= 1 }) == true:
+                auth.maxFailures = Int(v.integerValue!)
+            case ("failure_window_seconds", let v) where v.integerValue.map({ $0 >= 1 }) == true:
+                auth.failureWindowSeconds = Int(v.integerValue!)
+            case ("revocation_refresh_seconds", let v) where v.numberValue.map({ $0 >= 0 }) == true:
+                auth.revocationRefreshSeconds = v.numberValue!
             default:
                 throw AlmanacError(.badRequest, "config file \(path): unknown or mistyped key '\(entry.key)'")
             }

@@ -85,20 +85,14 @@ public final class AlmanacServices: Sendable {
         let masterKey = try MasterKey.resolve(
             explicitPath: configuration.masterKeyFile, dataDirectory: configuration.dataDirectory, logger: logger)
         let keyring = Keyring(store: store, masterKey: masterKey)
-        let a = configuration.auth
         let tokens = TokenService(
-            store: store, keyring: keyring,
-            configuration: .init(
-                issuer: a.issuer, audience: a.audience, lifetimeSeconds: a.tokenLifetimeSeconds,
-                leewaySeconds: Double(a.leewaySeconds), maxFailures: a.maxFailures,
-                failureWindowSeconds: Double(a.failureWindowSeconds), tokenBurst: a.tokenBurst,
-                tokensPerSecond: a.tokensPerSecond),
+            store: store, keyring: keyring, configuration: configuration.auth.tokenService, blocking: BlockingWork(pool),
             logger: logger)
         try await tokens.start()
 
         return AlmanacServices(
             configuration: configuration, logger: logger, threadPool: pool, ownsThreadPool: threadPool == nil,
-            store: store, tenants: tenants, cache: cache, tokens: tokens, clients: ClientRegistry(store: store),
+            store: store, tenants: tenants, cache: cache, tokens: tokens, clients: tokens.clients,
             productSearcher: ProductSearcher(readers: readers, vocabulary: vocabulary, slots: slots),
             productWatermark: productWatermark, productIndexer: indexer, indexSignal: signal)
     }

@@ -1,12 +1,19 @@
-import AlmanacStore
 import AlmanacAuth
 import AlmanacCore
+import AlmanacStore
 import HTTPTypes
 import Hummingbird
+import Logging
+import NIOPosix
 
 /// Verifies the bearer token of every `/v1` call and puts tenant, scopes and client in the
-/// context. A platform operator (`tenant: "*"` with `admin`) may act on another tenant with
-/// `?tenant=T`; anyone else naming a tenant gets a 403.
+/// context. The tenant comes from the verified token only, never from a body.
+///
+/// A platform operator (`tenant: "*"` with `admin`) may act on another tenant with
+/// `?tenant=T`; anyone else naming a tenant gets a 403 (even their own: the parameter is
+/// the operator's alone). Every refusal is a 401 with
+/// `WWW-Authenticate: Bearer error="invalid_token"` whose description is fixed text: it
+/// never echoes the token, a key id or an expected value.
 public struct AuthMiddleware: RouterMiddleware {
     public typealias Context = AppRequestContext
     let tokens: TokenService
@@ -23,14 +30,20 @@ public struct AuthMiddleware: RouterMiddleware {
         }
         let caller: TokenService.Caller
         do {
-            caller = try tokens.authenticate(bearer: String(parts[1]).trimmingCharacters(in: " "))
+            caller = try await tokens.authenticate(bearer: String(parts[1]).trimmingCharacters(in: " "))
         } catch {
+            context.logger.info(
+                "bearer token refused",
+                metadata: ["reason": "\(error.reason)", "path": "\(request.uri.path.prefix(200))", "address": "\(context.remoteAddress ?? "-")"])
             throw AuthFailure.invalidToken(error.message)
         }
         var tenant = caller.tenant
         let query = try QueryParameters(query: request.uri.query)
         if let asked = query["tenant"] {
             guard caller.tenant == TenantName.platform, caller.scopes.contains(Scope.admin) else {
+                context.logger.notice(
+                    "?tenant= refused for a non-operator",
+                    metadata: ["client_id": "\(caller.clientID)", "tenant": "\(caller.tenant)"])
                 throw AuthFailure.forbidden("only a platform operator may act on another tenant (?tenant=)")
             }
             guard TenantName.isValid(asked), asked != TenantName.platform else {
@@ -40,6 +53,8 @@ public struct AuthMiddleware: RouterMiddleware {
         }
         var context = context
         context.principal = Principal(tenant: tenant, tokenTenant: caller.tenant, scopes: caller.scopes, clientID: caller.clientID)
+        context.logger[metadataKey: "client_id"] = .string(caller.clientID)
+        context.logger[metadataKey: "tenant"] = .string(tenant)
         return try await next(request, context)
     }
 }
@@ -50,6 +65,14 @@ extension AppRequestContext {
         let principal = try requirePrincipal()
         guard principal.scopes.contains(scope) else { throw AuthFailure.insufficientScope(scope) }
         return principal
+    }
+}
+
+extension BlockingWork {
+    /// CPU-heavy auth work (scrypt) on `pool`'s threads, off the event loops and the
+    /// cooperative pool.
+    init(_ pool: NIOThreadPool) {
+        self.init { work in pool.submit { _ in work() } }
     }
 }
 

@@ -22,7 +22,7 @@ struct SettingsRoutes {
             // Synonyms, stop words and typo rules apply at query time, at once.
             let reindex = old.language != settings.language
             let record = try await services.store.putSettings(
-                tenant: principal.tenant, body: JSONWriter.string(settings.json), reindex: reindex)
+                tenant: principal.tenant, body: JSONWriter.string(settings.json), reindex: reindex, actor: principal.clientID)
             services.tenants.setSettings(principal.tenant, settings, generation: record.generation)
             services.changesCommitted()
             guard case .object(var o) = settings.json else { return JSONResponse.make(settings.json) }
