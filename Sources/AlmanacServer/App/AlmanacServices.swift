@@ -26,8 +26,10 @@ public final class AlmanacServices: Sendable {
     public let productWatermark: Watermark
     public let productIndexer: ProductIndexerService
     public let indexSignal: WakeSignal
+    // Timeline
+    public let events: EventComponents
     /// What the timeline index has applied.
-    public var eventWatermark: Watermark { productWatermark }
+    public var eventWatermark: Watermark { events.watermark }
     let ownsThreadPool: Bool
 
     /// Opens the data directory (creating it), runs migrations, opens the indexes and
@@ -68,6 +70,9 @@ public final class AlmanacServices: Sendable {
             signal: signal, threadPool: pool, batchSize: configuration.index.batchSize,
             pollInterval: configuration.index.pollInterval, logger: logger)
 
+        // Timeline indexes.
+        let events = try await EventComponents.open(configuration, threadPool: pool, store: store, tenants: tenants, logger: logger)
+
         // Cache.
         var cache = QueryCache.disabled
         if let url = configuration.redisURL {
@@ -94,14 +99,14 @@ public final class AlmanacServices: Sendable {
             configuration: configuration, logger: logger, threadPool: pool, ownsThreadPool: threadPool == nil,
             store: store, tenants: tenants, cache: cache, tokens: tokens, clients: tokens.clients,
             productSearcher: ProductSearcher(readers: readers, vocabulary: vocabulary, slots: slots),
-            productWatermark: productWatermark, productIndexer: indexer, indexSignal: signal)
+            productWatermark: productWatermark, productIndexer: indexer, indexSignal: signal, events: events)
     }
 
     init(
         configuration: AlmanacConfiguration, logger: Logger, threadPool: NIOThreadPool, ownsThreadPool: Bool, store: Store,
         tenants: TenantState, cache: QueryCache, tokens: TokenService, clients: ClientRegistry,
         productSearcher: ProductSearcher, productWatermark: Watermark, productIndexer: ProductIndexerService,
-        indexSignal: WakeSignal
+        indexSignal: WakeSignal, events: EventComponents
     ) {
         self.configuration = configuration
         self.logger = logger
@@ -116,20 +121,25 @@ public final class AlmanacServices: Sendable {
         self.productWatermark = productWatermark
         self.productIndexer = productIndexer
         self.indexSignal = indexSignal
+        self.events = events
         self.metrics = AppMetrics()
     }
 
     /// The background services, for the application's service group.
     /// Graceful shutdown runs in reverse order: the HTTP server drains first, then the
     /// indexer finishes its batch, then handles close.
-    public var backgroundServices: [any Service] { [ShutdownService(services: self), productIndexer] }
+    public var backgroundServices: [any Service] { [ShutdownService(services: self), productIndexer, events.indexer] }
 
     /// Tells indexers new changes are committed.
-    public func changesCommitted() { indexSignal.notify() }
+    public func changesCommitted() {
+        indexSignal.notify()
+        events.signal.notify()
+    }
 
     /// Closes handles after the server stopped (called by `ShutdownService`).
     func close() async {
         productSearcher.readers.close()
+        events.close()
         cache.pool?.close()
         try? store.close()
         if ownsThreadPool { try? await threadPool.shutdownGracefully() }

@@ -133,10 +133,3 @@ public enum Maintenance {
         try copiedStore.close()
     }
 }
-
-/// Timeline parts of the maintenance commands (filled in by the timeline index).
-enum EventMaintenance {
-    static func check(_ configuration: AlmanacConfiguration, store: Store, counts: [String: Int]) throws -> [String] { [] }
-    static func reindex(_ configuration: AlmanacConfiguration, store: Store, logger: Logger) throws {}
-    static func catchUp(_ configuration: AlmanacConfiguration, store: Store, logger: Logger) throws -> Bool { true }
-}

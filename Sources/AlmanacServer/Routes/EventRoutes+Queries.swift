@@ -9,6 +9,7 @@ extension EventRoutes {
         group.get("entities/{type}/{id}/events") { request, context in
             try await entityHistory(request, context)
         }
+        registerSearch(on: group)
     }
 
     /// One entity's history from the store, oldest first (or `order=desc`), cursor-paged by

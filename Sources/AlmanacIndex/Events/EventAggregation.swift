@@ -1,0 +1,356 @@
+import AlmanacCore
+
+/// The answer of an aggregate request.
+public struct EventAggregateResult: Sendable {
+    public var total: Int
+    /// In request order.
+    public var results: [(name: String, result: AggregationResult)]
+    /// Which path answered (`columns` or `index`), for logs and benchmarks.
+    public var path: String
+}
+
+public enum AggregationResult: Sendable {
+    case dateHistogram(HistogramResult)
+    case terms(TermsResult)
+    case stats(StatsResult)
+    case percentiles(PercentilesResult)
+}
+
+public struct HistogramResult: Sendable, Equatable {
+    public struct Bucket: Sendable, Equatable {
+        /// Start (microseconds, UTC).
+        public var key: Int64
+        public var count: Int
+        /// Counts per `splitKeys` entry, then `other` (when split).
+        public var split: [Int]
+    }
+    public var buckets: [Bucket]
+    /// The top values of the split field over the whole range, or nil without split.
+    public var splitKeys: [String]?
+}
+
+public struct TermsResult: Sendable, Equatable {
+    public struct Bucket: Sendable, Equatable {
+        public var key: String
+        public var count: Int
+    }
+    public var buckets: [Bucket]
+    public var otherCount: Int
+    public var missingCount: Int
+}
+
+public struct StatsResult: Sendable, Equatable {
+    public var count: Int
+    public var min: Double?
+    public var max: Double?
+    public var sum: Double
+    public var avg: Double? { count > 0 ? sum / Double(count) : nil }
+}
+
+public struct PercentilesResult: Sendable, Equatable {
+    /// (percent, nearest-rank value or nil when nothing matched).
+    public var values: [Percentile]
+    public var approximate: Bool
+    public struct Percentile: Sendable, Equatable {
+        public var percent: Double
+        public var value: Double?
+    }
+}
+
+/// Resolves a `time_zone` for a span (seconds) into the offsets in force over it.
+public typealias ZoneResolver = @Sendable (TimeZoneName, _ fromSecond: Int64, _ toSecond: Int64) throws(AlmanacError) -> ZoneSchedule
+
+/// Runs aggregations over columns: one selection pass (time range and filter), then every
+/// aggregation over the same selected rows.
+struct ColumnAggregator: Sendable {
+    let columns: TenantColumns
+    let filter: ColumnFilter?
+    let range: EventTimeRange
+    let aggregations: [NamedAggregation]
+    let zones: ZoneResolver
+    let maxBuckets: Int
+
+    /// Histogram buckets for a closed range, built before any scan so a request for too
+    /// many buckets fails fast.
+    func prepareBuckets(range: EventTimeRange) throws(AlmanacError) -> [String: HistogramBuckets] {
+        var out: [String: HistogramBuckets] = [:]
+        guard let from = range.from, let to = range.to else { return out }
+        for a in aggregations {
+            guard case .dateHistogram(let spec) = a.aggregation else { continue }
+            out[a.name] = try Self.buckets(spec, from: from, to: to, zones: zones, maxBuckets: maxBuckets)
+        }
+        return out
+    }
+
+    static func buckets(
+        _ spec: Aggregation.DateHistogramSpec, from: Int64, to: Int64, zones: ZoneResolver, maxBuckets: Int
+    ) throws(AlmanacError) -> HistogramBuckets {
+        let margin: Int64 = 400 * 86_400
+        let schedule = try zones(spec.timeZone, floorDiv(from, 1_000_000) - margin, floorDiv(to, 1_000_000) + margin)
+        return try HistogramBuckets(interval: spec.interval, zone: schedule, from: from, to: to, maxBuckets: maxBuckets)
+    }
+
+    func run() throws(AlmanacError) -> EventAggregateResult {
+        var prepared = try prepareBuckets(range: range)
+        let chunks = columns.chunks(overlapping: range)
+
+        // One selection pass.
+        var selections: [[Int32]] = []
+        selections.reserveCapacity(chunks.count)
+        var total = 0
+        var minT = Int64.max
+        var maxT = Int64.min
+        for chunk in chunks {
+            let mask = filter?.evaluate(chunk, columns: columns)
+            var rows: [Int32] = []
+            let time = chunk.time
+            let from = range.from ?? .min
+            let to = range.to ?? .max
+            for r in 0..<chunk.count {
+                let t = time[r]
+                guard t >= from, t < to else { continue }
+                if let mask, !mask[r] { continue }
+                rows.append(Int32(r))
+                if t < minT { minT = t }
+                if t > maxT { maxT = t }
+            }
+            total += rows.count
+            selections.append(rows)
+        }
+
+        var results: [(name: String, result: AggregationResult)] = []
+        for a in aggregations {
+            switch a.aggregation {
+            case .dateHistogram(let spec):
+                var buckets = prepared[a.name]
+                if buckets == nil, total > 0 {
+                    buckets = try Self.buckets(
+                        spec, from: range.from ?? minT, to: range.to ?? (maxT + 1), zones: zones, maxBuckets: maxBuckets)
+                    prepared[a.name] = buckets
+                }
+                results.append((a.name, .dateHistogram(histogram(spec, buckets, chunks, selections))))
+            case .terms(let spec):
+                var counter = TermCounter(spec.field, columns: columns)
+                for (chunk, rows) in zip(chunks, selections) { counter.count(chunk, rows) }
+                results.append((a.name, .terms(counter.result(size: spec.size, total: total))))
+            case .stats(let field):
+                results.append((a.name, .stats(stats(field, chunks, selections))))
+            case .percentiles(let field, let percents):
+                results.append((a.name, .percentiles(percentiles(field, percents, chunks, selections))))
+            }
+        }
+        return EventAggregateResult(total: total, results: results, path: "columns")
+    }
+
+    // MARK: - Histogram
+
+    func histogram(
+        _ spec: Aggregation.DateHistogramSpec, _ buckets: HistogramBuckets?, _ chunks: [ColumnChunk], _ selections: [[Int32]]
+    ) -> HistogramResult {
+        guard let buckets else { return HistogramResult(buckets: [], splitKeys: spec.split.map { _ in [] }) }
+        var counts = [Int](repeating: 0, count: buckets.count)
+        guard let split = spec.split else {
+            for (chunk, rows) in zip(chunks, selections) {
+                let time = chunk.time
+                for r in rows {
+                    if let b = buckets.index(of: time[Int(r)]) { counts[b] += 1 }
+                }
+            }
+            return HistogramResult(
+                buckets: (0..<buckets.count).map { .init(key: buckets.edges[$0], count: counts[$0], split: []) }, splitKeys: nil)
+        }
+        // One pass: bucket and term of every row; the top terms are known only at the end.
+        var counter = TermCounter(split.field, columns: columns)
+        var pairs: [(bucket: Int32, term: Int64)] = []
+        for (chunk, rows) in zip(chunks, selections) {
+            let time = chunk.time
+            for r in rows {
+                let term = counter.add(chunk, Int(r))
+                if let b = buckets.index(of: time[Int(r)]) {
+                    counts[b] += 1
+                    pairs.append((Int32(b), term))
+                }
+            }
+        }
+        let top = counter.result(size: split.size, total: pairs.count)
+        let keys = top.buckets.map(\.key)
+        var slotOfName: [ExactString: Int] = [:]
+        for (i, k) in keys.enumerated() { slotOfName[ExactString(k)] = i }
+        var slotOfTerm: [Int64: Int] = [:]
+        let width = keys.count + 1
+        var splitCounts = [Int](repeating: 0, count: buckets.count * width)
+        for (b, term) in pairs {
+            let slot: Int
+            if let s = slotOfTerm[term] {
+                slot = s
+            } else {
+                slot = term == 0 ? keys.count : (counter.name(of: term).flatMap { slotOfName[ExactString($0)] } ?? keys.count)
+                slotOfTerm[term] = slot
+            }
+            splitCounts[Int(b) * width + slot] += 1
+        }
+        return HistogramResult(
+            buckets: (0..<buckets.count).map { i in
+                .init(key: buckets.edges[i], count: counts[i], split: Array(splitCounts[(i * width)..<((i + 1) * width)]))
+            },
+            splitKeys: keys)
+    }
+
+    // MARK: - Numbers
+
+    func forEachNumber(_ field: String, _ chunks: [ColumnChunk], _ selections: [[Int32]], _ body: (Double) -> Void) {
+        guard let id = columns.attributeID(String(field.dropFirst("attributes.".count))) else { return }
+        for (chunk, rows) in zip(chunks, selections) {
+            guard let column = chunk.attributes[id], !column.numbers.isEmpty else { continue }
+            let numbers = column.numbers
+            for r in rows where Int(r) < numbers.count {
+                let x = numbers[Int(r)]
+                if !x.isNaN { body(x) }
+            }
+        }
+    }
+
+    func stats(_ field: String, _ chunks: [ColumnChunk], _ selections: [[Int32]]) -> StatsResult {
+        var s = StatsResult(count: 0, min: nil, max: nil, sum: 0)
+        var lo = Double.infinity
+        var hi = -Double.infinity
+        forEachNumber(field, chunks, selections) { x in
+            s.count += 1
+            s.sum += x
+            if x < lo { lo = x }
+            if x > hi { hi = x }
+        }
+        if s.count > 0 {
+            s.min = lo
+            s.max = hi
+        }
+        return s
+    }
+
+    func percentiles(_ field: String, _ percents: [Double], _ chunks: [ColumnChunk], _ selections: [[Int32]]) -> PercentilesResult {
+        var values: [Double] = []
+        forEachNumber(field, chunks, selections) { values.append($0) }
+        values.sort()
+        return PercentilesResult(
+            values: percents.map { p in
+                guard !values.isEmpty else { return .init(percent: p, value: nil) }
+                // Nearest rank: the smallest value with at least p% of the values at or below it.
+                let rank = Int((p * Double(values.count) / 100 - 1e-9).rounded(.up))
+                return .init(percent: p, value: values[min(max(rank, 1), values.count) - 1])
+            },
+            approximate: false)
+    }
+}
+
+/// Counts the values of one string-like field (a keyword, or an attribute's strings, bools
+/// and numbers by their text), exactly.
+struct TermCounter {
+    enum Source {
+        case keyword(Int)
+        case attribute(UInt32?)
+    }
+
+    let source: Source
+    let columns: TenantColumns
+    /// By term key: > 0 a dictionary code, -1 false, -2 true, <= -3 a number.
+    private var dense: [Int] = []
+    private var negative: [Int] = [0, 0, 0]
+    private var numbers: [Double] = []
+    private var numberKeys: [UInt64: Int64] = [:]
+    private(set) var missing = 0
+
+    init(_ field: String, columns: TenantColumns) {
+        self.columns = columns
+        if let k = EventKeyword(field: field) {
+            source = .keyword(k.rawValue)
+            dense = [Int](repeating: 0, count: columns.keywordValues[k.rawValue].count)
+        } else {
+            let id = columns.attributeID(String(field.dropFirst("attributes.".count)))
+            source = .attribute(id)
+            dense = [Int](repeating: 0, count: id == nil ? 1 : columns.attributeValues.count)
+        }
+    }
+
+    /// The term key of a row (0: missing).
+    @inline(__always)
+    mutating func key(_ chunk: ColumnChunk, _ r: Int) -> Int64 {
+        switch source {
+        case .keyword(let k):
+            let codes = chunk.keywords[k]
+            return r < codes.count ? Int64(codes[r]) : 0
+        case .attribute(let id):
+            guard let id, let column = chunk.attributes[id] else { return 0 }
+            let code = column.string(r)
+            if code != 0 { return Int64(code) }
+            let b = column.bool(r)
+            if b != 0 { return b == 2 ? -2 : -1 }
+            guard let x = column.number(r) else { return 0 }
+            if let k = numberKeys[x.bitPattern] { return k }
+            numbers.append(x)
+            let k = -Int64(numbers.count) - 2
+            numberKeys[x.bitPattern] = k
+            negative.append(0)
+            return k
+        }
+    }
+
+    /// Counts a row and answers its key.
+    @inline(__always)
+    mutating func add(_ chunk: ColumnChunk, _ r: Int) -> Int64 {
+        let k = key(chunk, r)
+        if k > 0 {
+            dense[Int(k)] += 1
+        } else if k < 0 {
+            negative[Int(-k)] += 1
+        } else {
+            missing += 1
+        }
+        return k
+    }
+
+    mutating func count(_ chunk: ColumnChunk, _ rows: [Int32]) {
+        if case .keyword(let k) = source {
+            let codes = chunk.keywords[k]
+            for r in rows {
+                let c = Int(r) < codes.count ? Int(codes[Int(r)]) : 0
+                dense[c] += 1
+            }
+            return
+        }
+        for r in rows { _ = add(chunk, Int(r)) }
+    }
+
+    func name(of key: Int64) -> String? {
+        if key > 0 {
+            switch source {
+            case .keyword(let k): return columns.keywordValues[k].values[Int(key)]
+            case .attribute: return columns.attributeValues.values[Int(key)]
+            }
+        }
+        if key == -1 { return "false" }
+        if key == -2 { return "true" }
+        if key <= -3 { return JSONWriter.string(.double(numbers[Int(-key) - 3])) }
+        return nil
+    }
+
+    /// Buckets by count descending, ties by key ascending (bytewise); values of different
+    /// kinds with the same text count as one key.
+    func result(size: Int, total: Int) -> TermsResult {
+        var byName: [ExactString: Int] = [:]
+        var missing = self.missing
+        if case .keyword = source { missing += dense.first ?? 0 }
+        for code in 1..<max(1, dense.count) where dense[code] > 0 {
+            byName[ExactString(name(of: Int64(code))!), default: 0] += dense[code]
+        }
+        for i in 1..<negative.count where negative[i] > 0 {
+            byName[ExactString(name(of: -Int64(i))!), default: 0] += negative[i]
+        }
+        var buckets = byName.map { TermsResult.Bucket(key: $0.key.value, count: $0.value) }
+        buckets.sort { a, b in
+            a.count != b.count ? a.count > b.count : Array(a.key.utf8).lexicographicallyPrecedes(Array(b.key.utf8))
+        }
+        let top = Array(buckets.prefix(size))
+        let listed = top.reduce(0) { $0 + $1.count }
+        return TermsResult(buckets: top, otherCount: total - missing - listed, missingCount: missing)
+    }
+}

@@ -1,0 +1,153 @@
+import AlmanacCore
+
+/// A checked filter compiled against one tenant's columns: evaluated a chunk at a time into
+/// a mask, with keyword conditions reduced to lookups of dictionary codes.
+///
+/// Semantics are `TypedFilter.matches` (the reference the Xapian planner also follows):
+/// a condition on a field the event lacks is false, `EXISTS` aside, and `NOT` negates that.
+indirect enum ColumnFilter: Sendable {
+    case and([ColumnFilter])
+    case or([ColumnFilter])
+    case not(ColumnFilter)
+    /// `table[code]`: whether a row with that code (0: no value) matches.
+    case keyword(column: Int, table: [Bool])
+    case time(TypedCondition)
+    case attribute(id: UInt32?, condition: TypedCondition, codes: Set<UInt32>?)
+    case constant(Bool)
+
+    /// Fields the columns cannot evaluate (the caller then asks the index).
+    static func unsupportedFields(_ filter: TypedFilter) -> Set<String> {
+        filter.fields.filter { $0 == "id" }
+    }
+
+    init(_ filter: TypedFilter, columns: TenantColumns) {
+        switch filter {
+        case .and(let children): self = .and(children.map { ColumnFilter($0, columns: columns) })
+        case .or(let children): self = .or(children.map { ColumnFilter($0, columns: columns) })
+        case .not(let child): self = .not(ColumnFilter(child, columns: columns))
+        case .condition(let c): self = ColumnFilter(condition: c, columns: columns)
+        }
+    }
+
+    private init(condition c: TypedCondition, columns: TenantColumns) {
+        if c.field == "occurred_at" {
+            self = .time(c)
+            return
+        }
+        if let keyword = EventKeyword(field: c.field) {
+            let dictionary = columns.keywordValues[keyword.rawValue]
+            var table = [Bool](repeating: false, count: dictionary.count)
+            switch c.predicate {
+            case .exists:
+                table = [Bool](repeating: true, count: dictionary.count)
+                table[0] = false
+            case .compare(.equal, .string(let s)):
+                if let code = dictionary.existingCode(s) { table[Int(code)] = true }
+            case .in(let values):
+                for case .string(let s) in values { if let code = dictionary.existingCode(s) { table[Int(code)] = true } }
+            case .compare(.notEqual, .string(let s)):
+                table = [Bool](repeating: true, count: dictionary.count)
+                table[0] = false
+                if let code = dictionary.existingCode(s) { table[Int(code)] = false }
+            default:
+                for code in 1..<max(1, dictionary.count) {
+                    table[code] = ColumnFilter.matches(c, .string(dictionary.values[code]))
+                }
+            }
+            self = .keyword(column: keyword.rawValue, table: table)
+            return
+        }
+        guard c.type == .dynamic else {
+            self = .constant(false)
+            return
+        }
+        let name = String(c.field.dropFirst("attributes.".count))
+        var codes: Set<UInt32>?
+        switch c.predicate {
+        case .compare(.equal, .string(let s)), .compare(.notEqual, .string(let s)):
+            codes = Set([columns.attributeValues.existingCode(s)].compactMap { $0 })
+        case .in(let values) where values.first?.kind == .string:
+            codes = Set(values.compactMap { if case .string(let s) = $0 { columns.attributeValues.existingCode(s) } else { nil } })
+        default: break
+        }
+        self = .attribute(id: columns.attributeID(name), condition: c, codes: codes)
+    }
+
+    /// The rows of `chunk` that match.
+    func evaluate(_ chunk: ColumnChunk, columns: TenantColumns) -> [Bool] {
+        let n = chunk.count
+        switch self {
+        case .constant(let v):
+            return [Bool](repeating: v, count: n)
+        case .and(let children):
+            var mask = [Bool](repeating: true, count: n)
+            for child in children {
+                let m = child.evaluate(chunk, columns: columns)
+                for r in 0..<n where !m[r] { mask[r] = false }
+            }
+            return mask
+        case .or(let children):
+            var mask = [Bool](repeating: false, count: n)
+            for child in children {
+                let m = child.evaluate(chunk, columns: columns)
+                for r in 0..<n where m[r] { mask[r] = true }
+            }
+            return mask
+        case .not(let child):
+            return child.evaluate(chunk, columns: columns).map { !$0 }
+        case .keyword(let column, let table):
+            let codes = chunk.keywords[column]
+            var mask = [Bool](repeating: table.first ?? false, count: n)
+            for r in 0..<min(n, codes.count) { mask[r] = table[Int(codes[r])] }
+            return mask
+        case .time(let c):
+            return chunk.time.map { ColumnFilter.matches(c, .time(Timestamp(microseconds: $0))) }
+        case .attribute(let id, let c, let codes):
+            guard let id, let column = chunk.attributes[id] else {
+                return [Bool](repeating: false, count: n)
+            }
+            var mask = [Bool](repeating: false, count: n)
+            for r in 0..<n {
+                if let x = column.number(r) {
+                    mask[r] = ColumnFilter.matches(c, .number(x))
+                } else if case let code = column.string(r), code != 0 {
+                    if let codes {
+                        if case .compare(.notEqual, _) = c.predicate {
+                            mask[r] = !codes.contains(code)
+                        } else {
+                            mask[r] = codes.contains(code)
+                        }
+                    } else {
+                        mask[r] = ColumnFilter.matches(c, .string(columns.attributeValues.values[Int(code)]))
+                    }
+                } else if case let b = column.bool(r), b != 0 {
+                    mask[r] = ColumnFilter.matches(c, .bool(b == 2))
+                }
+            }
+            return mask
+        }
+    }
+
+    /// `TypedCondition.matches` for a record holding exactly one value.
+    static func matches(_ c: TypedCondition, _ v: TypedValue) -> Bool {
+        switch c.predicate {
+        case .exists:
+            return true
+        case .compare(let op, let x):
+            guard let order = v.ordered(against: x) else { return false }
+            switch op {
+            case .equal: return order == .equal
+            case .notEqual: return order != .equal
+            case .less: return order == .less
+            case .lessOrEqual: return order != .greater
+            case .greater: return order == .greater
+            case .greaterOrEqual: return order != .less
+            }
+        case .in(let values):
+            return values.contains { v.ordered(against: $0) == .equal }
+        case .range(let low, let high):
+            guard let a = v.ordered(against: low), let b = v.ordered(against: high) else { return false }
+            return a != .less && b != .greater
+        }
+    }
+}

@@ -1,0 +1,293 @@
+import AlmanacCore
+import Foundation
+import Logging
+
+/// A stored event to index: its seq, tenant and the JSON the store holds.
+public struct EventIndexChange: Sendable {
+    public var seq: Int64
+    public var tenant: String
+    public var body: String
+    public init(seq: Int64, tenant: String, body: String) {
+        self.seq = seq
+        self.tenant = tenant
+        self.body = body
+    }
+}
+
+/// What one `EventIndexWriter.apply` changed.
+public struct EventApplyOutcome: Sendable {
+    /// Tenants with new documents.
+    public var tenants: Set<String> = []
+    /// Months committed.
+    public var months: Set<EventMonth> = []
+    /// Months whose database was created by this batch.
+    public var newMonths: Set<EventMonth> = []
+    /// Documents added.
+    public var indexed = 0
+    public init() {}
+}
+
+/// The single writer of the timeline index: one Xapian database per UTC month under
+/// `index/events/YYYY-MM`, each event routed to the month of its `occurred_at`.
+///
+/// Resume: every month database stores `last_seq` in its metadata, committed with its
+/// documents: "every event with seq <= last_seq that belongs to this month is here". After a
+/// batch has committed every month it touched, the batch's watermark goes to
+/// `index/events/state.json`, the point a restart reads the store from. A crash between
+/// month commits leaves some months ahead of the state file; on the re-read, an event is
+/// skipped for a month whose `last_seq` already covers it, so nothing is indexed twice and
+/// documents can be added without a uniqueness lookup.
+///
+/// Not thread-safe: `EventIndexerService` owns it and calls it from one thread-pool task
+/// at a time. A lock file keeps a second process (an offline import) out.
+public final class EventIndexWriter {
+    public static let lastSeqKey = "last_seq"
+    public static let stateFileName = "state.json"
+    public static let lockFileName = "LOCK"
+
+    public let directory: String
+    public let slots: SlotRegistry
+    let columns: EventColumnStore?
+    let durable: Bool
+    let maxOpenWriters: Int
+    let logger: Logger?
+
+    private var writers: [EventMonth: XapianWritableDatabase] = [:]
+    private var lastUse: [EventMonth: UInt64] = [:]
+    private var useClock: UInt64 = 0
+    /// `last_seq` committed in each month database.
+    public private(set) var monthSeqs: [EventMonth: Int64] = [:]
+    /// Everything up to here is applied (the resume point once persisted).
+    public private(set) var lastSeq: Int64
+    private var persistedSeq: Int64
+    /// Events with seq up to here are in `columns`.
+    public private(set) var columnsThrough: Int64
+    /// After a failed batch, documents may have been half-added: replace instead of add
+    /// until a batch commits cleanly.
+    private var recovering = false
+    private let stemmers = StemmerCache()
+    private var termBatch = XapianTermBatch(reservingCapacity: 16 << 10)
+    private let lock: FileLock
+
+    /// Opens the index directory (creating it), takes its lock and reads every month's
+    /// `last_seq`. Throws `AlmanacError(.conflict)` when another process holds the lock.
+    public init(
+        directory: String, slots: SlotRegistry, columns: EventColumnStore?, durable: Bool = true, maxOpenWriters: Int = 24,
+        logger: Logger? = nil
+    ) throws {
+        self.directory = directory
+        self.slots = slots
+        self.columns = columns
+        self.durable = durable
+        self.maxOpenWriters = max(1, maxOpenWriters)
+        self.logger = logger
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        lock = try FileLock(path: directory + "/" + Self.lockFileName)
+        for month in try Self.monthDirectories(directory) {
+            let db = try XapianDatabase(path: directory + "/" + month.name)
+            monthSeqs[month] = Int64(String(decoding: try db.metadata(Self.lastSeqKey), as: UTF8.self)) ?? 0
+            try db.close()
+        }
+        if let state = Self.readState(directory) {
+            lastSeq = state
+        } else {
+            lastSeq = monthSeqs.values.min() ?? 0
+        }
+        persistedSeq = lastSeq
+        columnsThrough = lastSeq
+    }
+
+    /// Month databases present under `directory`, oldest first.
+    public static func monthDirectories(_ directory: String) throws -> [EventMonth] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.compactMap { EventMonth(name: $0) }.sorted()
+    }
+
+    /// The persisted resume point, if any.
+    public static func readState(_ directory: String) -> Int64? {
+        guard let data = FileManager.default.contents(atPath: directory + "/" + stateFileName),
+            let value = try? JSONParser.parse(Array(data)), let seq = value["last_seq"]?.integerValue
+        else { return nil }
+        return seq
+    }
+
+    /// Months with a committed database, oldest first.
+    public var months: [EventMonth] { monthSeqs.keys.sorted() }
+
+    public func path(of month: EventMonth) -> String { directory + "/" + month.name }
+
+    /// Applies stored events (seq order) and commits each touched month with `watermark`
+    /// as its `last_seq`, then records `watermark` as the resume point. Events of months
+    /// before `retainFrom` (expired) are not indexed.
+    @discardableResult
+    public func apply(
+        _ events: [EventIndexChange], watermark: Int64, retainFrom: EventMonth? = nil, language: (String) -> String
+    ) throws -> EventApplyOutcome {
+        var outcome = EventApplyOutcome()
+        var columnRows: [(tenant: String, event: Event)] = []
+        do {
+            for stored in events {
+                let event: Event
+                do {
+                    event = try Event(storedJSON: try JSONParser.parse(stored.body))
+                } catch {
+                    logger?.error("skipping an unreadable stored event", metadata: ["seq": "\(stored.seq)", "error": "\(error)"])
+                    continue
+                }
+                let month = EventMonth(containing: event.occurredAt.microseconds)
+                if let retainFrom, month < retainFrom { continue }
+                if stored.seq > columnsThrough { columnRows.append((stored.tenant, event)) }
+                if stored.seq <= monthSeqs[month] ?? 0 { continue }
+                let db = try writer(for: month, outcome: &outcome)
+                let document = EventProjection(slots: slots).document(
+                    tenant: stored.tenant, event: event, json: Array(stored.body.utf8),
+                    stemmer: try stemmers.stemmer(for: language(stored.tenant)))
+                let native = try document.xapianDocument(batch: &termBatch)
+                if recovering {
+                    try db.replace(uniqueTerm: document.uniqueTerm, with: native)
+                } else {
+                    try db.add(native)
+                }
+                outcome.indexed += 1
+                outcome.tenants.insert(stored.tenant)
+                outcome.months.insert(month)
+            }
+            try slots.persistIfNeeded()
+            for month in outcome.months.sorted() {
+                let db = try writer(for: month, outcome: &outcome)
+                try db.setMetadata(Self.lastSeqKey, Array(String(watermark).utf8))
+                try db.commit()
+                monthSeqs[month] = watermark
+            }
+            try persist(watermark)
+        } catch {
+            recovering = true
+            // Drop the handles: uncommitted documents must not ride along with a later commit.
+            for (_, db) in writers { try? db.close() }
+            writers.removeAll()
+            lastUse.removeAll()
+            throw error
+        }
+        recovering = false
+        columns?.append(columnRows)
+        columnsThrough = max(columnsThrough, watermark)
+        lastSeq = max(lastSeq, watermark)
+        closeIdleWriters()
+        return outcome
+    }
+
+    /// Advances the resume point when a batch held no events (product changes only).
+    public func skip(to watermark: Int64) {
+        lastSeq = max(lastSeq, watermark)
+        columnsThrough = max(columnsThrough, watermark)
+    }
+
+    /// Records the resume point (temp file, fsync, rename).
+    public func persist(_ watermark: Int64) throws {
+        guard watermark != persistedSeq else { return }
+        let path = directory + "/" + Self.stateFileName
+        try writeFileAtomically(path, JSONWriter.encode(["last_seq": .int(watermark)]))
+        persistedSeq = watermark
+    }
+
+    /// Closes and deletes whole months (retention). Their rows are the caller's to delete.
+    public func drop(_ months: some Sequence<EventMonth>) throws {
+        for month in months {
+            if let db = writers.removeValue(forKey: month) { try? db.close() }
+            lastUse[month] = nil
+            monthSeqs[month] = nil
+            let path = path(of: month)
+            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+        }
+    }
+
+    /// Documents per tenant over all months under `directory` (for `almanac check`; reads
+    /// without the lock, so it works beside a running server).
+    public static func documentCounts(directory: String) throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for month in try monthDirectories(directory) {
+            let db = try XapianDatabase(path: directory + "/" + month.name)
+            try db.forEachTerm(prefix: Terms.tenant) { term, freq in
+                counts[String(term.dropFirst(Terms.tenant.count)), default: 0] += freq
+            }
+            try db.close()
+        }
+        return counts
+    }
+
+    public func close() throws {
+        var first: (any Error)?
+        for (_, db) in writers {
+            do { try db.close() } catch { if first == nil { first = error } }
+        }
+        writers.removeAll()
+        lock.release()
+        if let first { throw first }
+    }
+
+    // MARK: - Writers
+
+    private func writer(for month: EventMonth, outcome: inout EventApplyOutcome) throws -> XapianWritableDatabase {
+        useClock &+= 1
+        lastUse[month] = useClock
+        if let db = writers[month] { return db }
+        let path = path(of: month)
+        if monthSeqs[month] == nil { outcome.newMonths.insert(month) }
+        let db = try XapianWritableDatabase(path: path, durable: durable)
+        writers[month] = db
+        return db
+    }
+
+    /// Keeps at most `maxOpenWriters` open: the least recently used close (all committed).
+    private func closeIdleWriters() {
+        guard writers.count > maxOpenWriters else { return }
+        let order = writers.keys.sorted { (lastUse[$0] ?? 0) < (lastUse[$1] ?? 0) }
+        for month in order.prefix(writers.count - maxOpenWriters) {
+            try? writers.removeValue(forKey: month)?.close()
+            lastUse[month] = nil
+        }
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file, fsynced and renamed into place.
+func writeFileAtomically(_ path: String, _ bytes: [UInt8]) throws {
+    let tmp = path + ".tmp"
+    let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    guard fd >= 0 else { throw AlmanacError(.internalError, "cannot write \(tmp): errno \(errno)") }
+    var offset = 0
+    while offset < bytes.count {
+        let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        if n <= 0 {
+            close(fd)
+            throw AlmanacError(.internalError, "cannot write \(tmp): errno \(errno)")
+        }
+        offset += n
+    }
+    fsync(fd)
+    close(fd)
+    guard rename(tmp, path) == 0 else { throw AlmanacError(.internalError, "cannot rename \(tmp): errno \(errno)") }
+}
+
+/// An exclusive advisory lock (`flock`) on a file, held until released or the process ends.
+final class FileLock {
+    private var fd: Int32
+
+    init(path: String) throws {
+        fd = open(path, O_RDWR | O_CREAT, 0o644)
+        guard fd >= 0 else { throw AlmanacError(.internalError, "cannot open lock file \(path): errno \(errno)") }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            close(fd)
+            fd = -1
+            throw AlmanacError(.conflict, "the event index at \(path.dropLast(5)) is in use by another process (a running server?)")
+        }
+    }
+
+    func release() {
+        guard fd >= 0 else { return }
+        flock(fd, LOCK_UN)
+        close(fd)
+        fd = -1
+    }
+
+    deinit { release() }
+}

@@ -1,0 +1,113 @@
+import AlmanacCore
+import Foundation
+import Testing
+
+@testable import AlmanacIndex
+
+/// The fixture's events, parsed as the store would hold them.
+enum TimelineFixture {
+    static let events: [Event] = {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            if FileManager.default.fileExists(atPath: url.path + "/fixtures/events_5k.ndjson") { break }
+        }
+        let text = try! String(contentsOfFile: url.path + "/fixtures/events_5k.ndjson", encoding: .utf8)
+        return text.split(separator: "\n").enumerated().map { i, line in
+            let draft = try! EventValidator().validate(try! JSONParser.parse(String(line)))
+            return draft.event(id: draft.id!, receivedAt: Timestamp(microseconds: 0), seq: Int64(i + 1))
+        }
+    }()
+
+    /// The reference evaluator's view of an event's fields.
+    static func values(_ event: Event) -> (String) -> [TypedValue] {
+        { field in
+            if field == "occurred_at" { return [.time(event.occurredAt)] }
+            if field.hasPrefix("attributes.") {
+                switch event.attributes[String(field.dropFirst(11))] {
+                case .string(let s)?: return [.string(s)]
+                case .bool(let b)?: return [.bool(b)]
+                case let v? where v.numberValue != nil: return [.number(v.numberValue!)]
+                default: return []
+                }
+            }
+            return event.keyword(field).map { [.string($0)] } ?? []
+        }
+    }
+}
+
+@Suite struct EventColumnTests {
+    static let filters = [
+        #"source = "apple/swift-nio""#,
+        #"source != "apple/swift-nio""#,
+        #"type = "release" OR attributes.insertions > 1000"#,
+        #"NOT actor EXISTS"#,
+        #"actor IN ["Tim Condon", "Gwynne Raskind", "nobody"]"#,
+        #"attributes.email_domain = "apple.com" AND NOT type = "release""#,
+        #"attributes.files_changed 2 TO 5"#,
+        #"attributes.files_changed != 1"#,
+        #"attributes.email_domain != "gmail.com""#,
+        #"attributes.email_domain > "m""#,
+        #"occurred_at >= "2024-03-31T00:00:00+01:00" AND occurred_at < "2024-04-01T00:00:00+02:00""#,
+        #"occurred_at IN ["2024-01-02T20:38:20Z"]"#,
+        #"attributes.missing EXISTS OR attributes.deletions = 0"#,
+        #"attributes.insertions = "12""#,
+        #"entity.type = "repository" AND entity.id >= "v""#,
+        #"severity = "info" AND (source = "vapor/vapor" OR source = "groue/GRDB.swift")"#,
+        #"actor < "B""#,
+    ]
+
+    @Test(arguments: filters)
+    func columnFiltersAgreeWithTheReferenceEvaluator(_ text: String) throws {
+        let filter = try FilterSchema.events.parse(text)
+        var columns = TenantColumns()
+        for e in TimelineFixture.events { columns.append(e) }
+        let compiled = ColumnFilter(filter, columns: columns)
+        // Rows land in month chunks; map each back to its event by (month, order).
+        var byMonth: [EventMonth: [Event]] = [:]
+        for e in TimelineFixture.events { byMonth[EventMonth(containing: e.occurredAt.microseconds), default: []].append(e) }
+        var matched = 0
+        for (month, chunks) in columns.months {
+            var offset = 0
+            for chunk in chunks {
+                let mask = compiled.evaluate(chunk, columns: columns)
+                for r in 0..<chunk.count {
+                    let event = byMonth[month]![offset + r]
+                    let expected = filter.matches(TimelineFixture.values(event))
+                    #expect(mask[r] == expected, "\(text): \(event.id)")
+                    if expected { matched += 1 }
+                }
+                offset += chunk.count
+            }
+        }
+        _ = matched
+    }
+
+    @Test func termsCountExactlyWithTiesByKey() throws {
+        var columns = TenantColumns()
+        for e in TimelineFixture.events { columns.append(e) }
+        let request = try EventAggregateRequest(json: try JSONParser.parse(#"{"aggs": {"a": {"terms": {"field": "actor", "size": 1000}}, "d": {"terms": {"field": "attributes.deletions", "size": 5}}}}"#))
+        let result = try ColumnAggregator(
+            columns: columns, filter: nil, range: EventTimeRange(), aggregations: request.aggregations, zones: EventTimeZones.resolve,
+            maxBuckets: 10_000
+        ).run()
+        #expect(result.total == TimelineFixture.events.count)
+        guard case .terms(let actors) = result.results[0].result, case .terms(let deletions) = result.results[1].result else {
+            Issue.record("wrong result kinds")
+            return
+        }
+        var expected: [ExactString: Int] = [:]
+        for e in TimelineFixture.events { expected[ExactString(e.actor!), default: 0] += 1 }
+        let sorted = expected.sorted { $0.value != $1.value ? $0.value > $1.value : Array($0.key.value.utf8).lexicographicallyPrecedes(Array($1.key.value.utf8)) }
+        #expect(actors.buckets.map(\.key) == Array(sorted.prefix(1000)).map(\.key.value))
+        #expect(actors.buckets.map(\.count) == Array(sorted.prefix(1000)).map(\.value))
+        #expect(actors.missingCount == 0)
+        #expect(actors.otherCount == max(0, TimelineFixture.events.count - actors.buckets.reduce(0) { $0 + $1.count }))
+        var byDeletions: [Double: Int] = [:]
+        for e in TimelineFixture.events { byDeletions[e.attributes["deletions"]!.numberValue!, default: 0] += 1 }
+        let topDeletions = byDeletions.max { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }!
+        #expect(deletions.buckets.first?.key == JSONWriter.string(.double(topDeletions.key)))
+        #expect(deletions.buckets.first?.count == topDeletions.value)
+        #expect(deletions.buckets.reduce(0) { $0 + $1.count } + deletions.otherCount == TimelineFixture.events.count)
+    }
+}
