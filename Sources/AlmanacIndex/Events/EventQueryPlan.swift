@@ -64,8 +64,12 @@ struct EventQueryPlan: Sendable {
         return (result.hits, result.matchesLowerBound + result.skippedBySearchAfter)
     }
 
-    /// The month's exact match count.
+    /// The month's exact match count. With neither filter nor text over a whole month it
+    /// is the tenant term's frequency (a document is never removed from its month).
     func count(_ db: XapianDatabase, month: EventMonth) throws -> Int {
+        if filter == nil, text == nil, (range.from ?? .min) <= month.start, (range.to ?? .max) >= month.end {
+            return try db.termFrequency(Terms.keyword(Terms.tenant, tenant))
+        }
         var options = XapianSearchOptions()
         options.weighting = .bool
         options.maxItems = 0

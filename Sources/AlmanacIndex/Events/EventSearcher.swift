@@ -112,10 +112,10 @@ public struct EventSearcher: Sendable {
             columns: TenantColumns(), filter: nil, range: request.range, aggregations: request.aggregations, zones: zones,
             maxBuckets: maxBuckets
         ).prepareBuckets(range: request.range)
-        let collected = try await collect(plan, request: request)
+        let collect = try await collect(plan, request: request)
         return try await readers.threadPool.runIfActive {
             var result = try ColumnAggregator(
-                columns: collected, filter: nil, range: request.range, aggregations: request.aggregations, zones: zones,
+                columns: collect(), filter: nil, range: request.range, aggregations: request.aggregations, zones: zones,
                 maxBuckets: maxBuckets
             ).run()
             result.path = "index"
@@ -142,8 +142,9 @@ public struct EventSearcher: Sendable {
         }
     }
 
-    /// The values the aggregations need, of every event matching `plan`, from the index.
-    private func collect(_ plan: EventQueryPlan, request: EventAggregateRequest) async throws -> TenantColumns {
+    /// The values the aggregations need, of every event matching `plan`, from the index;
+    /// answers a function that turns them into columns (run it on the thread pool).
+    private func collect(_ plan: EventQueryPlan, request: EventAggregateRequest) async throws -> @Sendable () -> TenantColumns {
         var keywordSlots: [EventKeyword] = []
         var attributeNames: [String] = []
         for field in request.fields where field != "occurred_at" {
@@ -160,6 +161,13 @@ public struct EventSearcher: Sendable {
         for month in months {
             parts.append(try await readers.withReader(month) { db in try plan.collect(db, month: month, slots: spySlots) })
         }
+        let (collected, keywordSlotList, names, slotsOfNames) = (parts, keywordSlots, attributeNames, attributeSlots)
+        return { Self.columns(from: collected, keywordSlots: keywordSlotList, attributeNames: names, attributeSlots: slotsOfNames) }
+    }
+
+    static func columns(
+        from parts: [XapianCollectedValues], keywordSlots: [EventKeyword], attributeNames: [String], attributeSlots: [UInt32?]
+    ) -> TenantColumns {
         var columns = TenantColumns()
         columns.hasIDs = true
         var keywords = [String?](repeating: nil, count: EventKeyword.allCases.count)
