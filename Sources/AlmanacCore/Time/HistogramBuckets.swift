@@ -53,6 +53,21 @@ public struct HistogramBuckets: Sendable, Equatable {
     public func index(of t: Int64) -> Int? {
         guard t >= edges[0], t < edges[edges.count - 1] else { return nil }
         if let w = uniformWidth { return Int((t - edges[0]) / w) }
+        // Nearly uniform (DST days, months): interpolate, then step to the bucket.
+        let last = edges.count - 2
+        var i = Int(Double(t - edges[0]) / Double(edges[edges.count - 1] - edges[0]) * Double(edges.count - 1))
+        i = min(max(i, 0), last)
+        var steps = 0
+        while steps < 8 {
+            if t < edges[i] {
+                i -= 1
+            } else if t >= edges[i + 1] {
+                i += 1
+            } else {
+                return i
+            }
+            steps += 1
+        }
         var lo = 0
         var hi = edges.count - 1
         while lo < hi {

@@ -334,23 +334,44 @@ struct TermCounter {
     }
 
     /// Buckets by count descending, ties by key ascending (bytewise); values of different
-    /// kinds with the same text count as one key.
+    /// kinds with the same text count as one key. Only the candidates that can make the
+    /// top `size` are sorted by key.
     func result(size: Int, total: Int) -> TermsResult {
-        var byName: [ExactString: Int] = [:]
         var missing = self.missing
-        if case .keyword = source { missing += dense.first ?? 0 }
-        for code in 1..<max(1, dense.count) where dense[code] > 0 {
-            byName[ExactString(name(of: Int64(code))!), default: 0] += dense[code]
+        var entries: [(key: String, count: Int)] = []
+        switch source {
+        case .keyword:
+            // Codes are distinct byte strings already: no merging needed.
+            missing += dense.first ?? 0
+            for code in 1..<max(1, dense.count) where dense[code] > 0 {
+                entries.append((columns.keywordValues[Self.keywordIndex(source)].values[code], dense[code]))
+            }
+        case .attribute:
+            var byName: [ExactString: Int] = [:]
+            for code in 1..<max(1, dense.count) where dense[code] > 0 {
+                byName[ExactString(name(of: Int64(code))!), default: 0] += dense[code]
+            }
+            for i in 1..<negative.count where negative[i] > 0 {
+                byName[ExactString(name(of: -Int64(i))!), default: 0] += negative[i]
+            }
+            entries = byName.map { ($0.key.value, $0.value) }
         }
-        for i in 1..<negative.count where negative[i] > 0 {
-            byName[ExactString(name(of: -Int64(i))!), default: 0] += negative[i]
+        var top = entries
+        if entries.count > size {
+            // The size-th largest count: everything below it cannot be listed.
+            var counts = entries.map(\.count)
+            counts.sort(by: >)
+            let threshold = counts[size - 1]
+            top = entries.filter { $0.count >= threshold }
         }
-        var buckets = byName.map { TermsResult.Bucket(key: $0.key.value, count: $0.value) }
-        buckets.sort { a, b in
-            a.count != b.count ? a.count > b.count : Array(a.key.utf8).lexicographicallyPrecedes(Array(b.key.utf8))
-        }
-        let top = Array(buckets.prefix(size))
-        let listed = top.reduce(0) { $0 + $1.count }
-        return TermsResult(buckets: top, otherCount: total - missing - listed, missingCount: missing)
+        top.sort { a, b in a.count != b.count ? a.count > b.count : a.key.utf8.lexicographicallyPrecedes(b.key.utf8) }
+        let buckets = top.prefix(size).map { TermsResult.Bucket(key: $0.key, count: $0.count) }
+        let listed = buckets.reduce(0) { $0 + $1.count }
+        return TermsResult(buckets: Array(buckets), otherCount: total - missing - listed, missingCount: missing)
+    }
+
+    private static func keywordIndex(_ source: Source) -> Int {
+        if case .keyword(let k) = source { return k }
+        return 0
     }
 }

@@ -31,6 +31,70 @@ public final class EventColumnStore: Sendable {
         }
     }
 
+    /// Appends stored events given as the JSON the store holds (start-up load): read
+    /// straight from the parsed body, without re-running validation. Answers how many.
+    @discardableResult
+    public func append(storedBodies rows: [(tenant: String, body: String)], retainFrom: EventMonth? = nil) -> Int {
+        var parsed: [(tenant: String, row: StoredRow)] = []
+        parsed.reserveCapacity(rows.count)
+        for (tenant, body) in rows {
+            guard let row = StoredRow(body), retainFrom.map({ EventMonth(containing: row.time) >= $0 }) ?? true else { continue }
+            parsed.append((tenant, row))
+        }
+        guard !parsed.isEmpty else { return 0 }
+        state.withLock { tenants in
+            var i = 0
+            while i < parsed.count {
+                let tenant = parsed[i].tenant
+                var columns = tenants.removeValue(forKey: tenant) ?? TenantColumns()
+                while i < parsed.count, parsed[i].tenant == tenant {
+                    let r = parsed[i].row
+                    columns.append(time: r.time, keywords: r.keywords, attributes: r.attributes)
+                    i += 1
+                }
+                tenants[tenant] = columns
+            }
+        }
+        return parsed.count
+    }
+
+    /// The column values of one stored event body.
+    struct StoredRow {
+        var time: Int64
+        var keywords: [String?]
+        var attributes: [(String, AttributeCell)]
+
+        init?(_ body: String) {
+            guard case .object(let o)? = try? JSONParser.parse(body) else { return nil }
+            var keywords = [String?](repeating: nil, count: EventKeyword.allCases.count)
+            var time: Int64?
+            var attributes: [(String, AttributeCell)] = []
+            for entry in o {
+                switch entry.key {
+                case "occurred_at": time = entry.value.stringValue.flatMap { try? Timestamp(rfc3339: $0).microseconds }
+                case "type": keywords[EventKeyword.type.rawValue] = entry.value.stringValue
+                case "source": keywords[EventKeyword.source.rawValue] = entry.value.stringValue
+                case "actor": keywords[EventKeyword.actor.rawValue] = entry.value.stringValue
+                case "severity": keywords[EventKeyword.severity.rawValue] = entry.value.stringValue
+                case "entity":
+                    keywords[EventKeyword.entityType.rawValue] = entry.value["type"]?.stringValue
+                    keywords[EventKeyword.entityID.rawValue] = entry.value["id"]?.stringValue
+                case "attributes":
+                    if case .object(let a) = entry.value {
+                        attributes.reserveCapacity(a.count)
+                        for attribute in a { if let cell = AttributeCell(attribute.value) { attributes.append((attribute.key, cell)) } }
+                    }
+                default: break
+                }
+            }
+            guard let time else { return nil }
+            if keywords[EventKeyword.severity.rawValue] == nil { keywords[EventKeyword.severity.rawValue] = "info" }
+            self.time = time
+            self.keywords = keywords
+            self.attributes = attributes
+        }
+    }
+
     /// The tenant's columns for the months overlapping `range` (a copy-on-write snapshot:
     /// later appends do not show through). Nil when the tenant has no events.
     public func snapshot(tenant: String, range: EventTimeRange) -> TenantColumns? {

@@ -92,14 +92,7 @@ enum EventColumnLoader {
     static func load(store: Store, into columns: EventColumnStore, through: Int64, retainFrom: EventMonth?) throws -> Int {
         var count = 0
         try store.forEachEvent(through: through, occurredFrom: retainFrom?.start, chunk: 20_000) { chunk in
-            var rows: [(tenant: String, event: Event)] = []
-            rows.reserveCapacity(chunk.count)
-            for stored in chunk {
-                guard let value = try? JSONParser.parse(stored.body), let event = try? Event(storedJSON: value) else { continue }
-                rows.append((stored.tenant, event))
-            }
-            columns.append(rows)
-            count += rows.count
+            count += columns.append(storedBodies: chunk.map { ($0.tenant, $0.body) }, retainFrom: retainFrom)
         }
         return count
     }
