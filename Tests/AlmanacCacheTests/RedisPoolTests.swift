@@ -22,13 +22,13 @@ import Testing
         try await TestRedisServer.withRedisURL { url in
             let pool = try makePool(url)
             let key = uniqueKey("ttl")
-            try await pool.set(key, value: [1, 2, 3], ttlSeconds: 1)
+            try await pool.set(key, value: [1, 2, 3], ttlSeconds: 100)
             guard case .integer(let pttl) = try await pool.command("PTTL", key) else {
                 Issue.record("PTTL did not answer an integer")
                 return
             }
-            #expect((1...1000).contains(pttl))
-            // Shorten the 1 s TTL instead of sleeping through it.
+            #expect((1...100_000).contains(pttl))
+            // Shorten the TTL instead of sleeping through it.
             #expect(try await pool.command("PEXPIRE", key, "30") == .integer(1))
             try await Task.sleep(for: .milliseconds(80))
             #expect(try await pool.get(key) == nil)
@@ -131,7 +131,7 @@ import Testing
                 #expect(await pool.ping() == false)
             }
             // 20 attempts would take 2 s; failing fast takes microseconds (slack for load).
-            #expect(ContinuousClock.now - start < .milliseconds(500))
+            #expect(ContinuousClock.now - start < .milliseconds(1500))
         }
     }
 
@@ -145,7 +145,7 @@ import Testing
             // Within the retry interval it fails without trying.
             let start = ContinuousClock.now
             #expect(await pool.ping() == false)
-            #expect(ContinuousClock.now - start < .milliseconds(250))
+            #expect(ContinuousClock.now - start < .seconds(2))
 
             var restarted = try await server.restart()
             #expect(await eventually { await pool.ping() })

@@ -85,7 +85,7 @@ struct TestRedisServer: Sendable {
         ] + extra
         let pid = try spawn(arguments)
         let server = TestRedisServer(port: port, directory: directory, pid: pid, arguments: extra)
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             if (try? command(port: port, ["PING"])) == "+PONG" { return server }
             if server.hasExited() {

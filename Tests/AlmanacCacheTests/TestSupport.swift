@@ -15,14 +15,14 @@ import Darwin
 func makePool(
     _ url: String,
     maxConnections: Int = 4,
-    commandTimeout: Duration = .milliseconds(500),
+    commandTimeout: Duration = .seconds(2),
     retryInterval: Duration = .milliseconds(300)
 ) throws -> RedisPool {
     RedisPool(
         configuration: .init(
             url: try RedisURL(url),
             maxConnections: maxConnections,
-            connectTimeout: .milliseconds(500),
+            connectTimeout: .seconds(2),
             commandTimeout: commandTimeout,
             retryInterval: retryInterval
         ),
@@ -36,7 +36,7 @@ func uniqueKey(_ name: String) -> String {
 }
 
 /// Polls `condition` until it holds or `timeout` passes.
-func eventually(timeout: Duration = .seconds(5), _ condition: () async -> Bool) async -> Bool {
+func eventually(timeout: Duration = .seconds(20), _ condition: () async -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if await condition() { return true }
