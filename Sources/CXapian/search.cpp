@@ -30,7 +30,15 @@ class CachingKeyMaker final : public Xapian::KeyMaker {
     mutable std::string last_key;
 
   public:
-    void add(Xapian::valueno slot, bool reverse) { inner.add_value(slot, reverse); }
+    void add(Xapian::valueno slot, bool reverse, bool missing_last) {
+        // Reversed keys already put an empty value last; ascending ones need a default that
+        // sorts above every real value (sortable_serialise output and UTF-8 never reach 0xff x 10).
+        if (missing_last && !reverse) {
+            inner.add_value(slot, reverse, std::string(10, '\xff'));
+        } else {
+            inner.add_value(slot, reverse);
+        }
+    }
     void enable_cache() { caching = true; }
 
     std::string operator()(const Xapian::Document &doc) const override {
@@ -119,7 +127,7 @@ cxapian_result *run_search(const cxapian_database &db, const cxapian_query &quer
             throw Xapian::InvalidArgumentError("sorting by keys needs at least one sort key");
         }
         for (size_t i = 0; i < o.sort_key_count; ++i) {
-            keys.add(o.sort_keys[i].slot, o.sort_keys[i].reverse);
+            keys.add(o.sort_keys[i].slot, o.sort_keys[i].reverse, o.sort_keys[i].missing_last);
         }
     }
     switch (o.sort) {

@@ -147,6 +147,21 @@ extension TestApp {
         }
     }
 
+    @Test func productsWithoutTheSortValueComeLastEitherWay() async throws {
+        try await TestApp.run(redis: .none) { app in
+            let token = try await app.token(tenant: TestApp.tenant())
+            try await app.bulk("/v1/products/_bulk", """
+                {"id":"a","title":"no price"}
+                {"id":"b","title":"cheap","price":1}
+                {"id":"c","title":"dear","price":9}
+
+                """, token: token)
+            #expect(await app.search("sort=price", token: token).hitIDs == ["b", "c", "a"])
+            #expect(await app.search("sort=price:desc", token: token).hitIDs == ["c", "b", "a"])
+            #expect(await app.search("q=price+OR+cheap+OR+dear&sort=price,_score", token: token).hitIDs == ["b", "c", "a"])
+        }
+    }
+
     @Test func highlightsMatchesEscaped() async throws {
         try await TestApp.run(redis: .none) { app in
             let token = try await app.token(tenant: TestApp.tenant())

@@ -2,6 +2,7 @@ import AlmanacCore
 import AlmanacServer
 import AlmanacStore
 import Foundation
+import Logging
 import Testing
 
 @Suite struct CatalogueWriteTests {
@@ -98,7 +99,7 @@ import Testing
         #expect(report.rejected.map(\.line) == [51])
         var configuration = AlmanacConfiguration()
         configuration.dataDirectory = dir
-        #expect(try Maintenance.catchUpProducts(configuration, store: store))
+        #expect(try Maintenance.catchUp(configuration, store: store, logger: .init(label: "test")))
         #expect(try Maintenance.check(configuration, store: store).isEmpty)
         try store.close()
         try await TestApp.run(redis: .none, directory: dir) { app in

@@ -120,7 +120,7 @@ struct ProductSearch {
         let keys = request.sort.filter { $0.field != .score || hasText }
         let scoreFirst = keys.first?.field == .score
         let scoreLater = !scoreFirst && keys.contains { $0.field == .score }
-        var sortKeys = keys.compactMap { k in Self.sortSlot(k.field).map { XapianSearchOptions.SortKey(slot: $0, reverse: k.descending) } }
+        var sortKeys = keys.compactMap { k in Self.sortSlot(k.field).map { XapianSearchOptions.SortKey(slot: $0, reverse: k.descending, missingLast: true) } }
         sortKeys.append(.init(slot: ProductSlot.id, reverse: false))
         let byKeys = !scoreFirst && !scoreLater
 
@@ -294,6 +294,8 @@ struct ProductSearch {
                 default: index = 4
                 }
                 let x = a.values[index], y = b.values[index]
+                // Missing values sort last in either direction.
+                if x.isEmpty != y.isEmpty { return y.isEmpty }
                 ordering = x == y ? 0 : (x.lexicographicallyPrecedes(y) ? -1 : 1)
             }
             if ordering != 0 { return key.descending ? ordering > 0 : ordering < 0 }

@@ -49,7 +49,7 @@ private func withCSearchOptions<R>(
     case .keys(let k): (sortMode, keys) = (CXAPIAN_SORT_KEYS, k)
     case .keysThenRelevance(let k): (sortMode, keys) = (CXAPIAN_SORT_KEYS_THEN_RELEVANCE, k)
     }
-    let cKeys = keys.map { cxapian_sort_key(slot: $0.slot, reverse: $0.reverse) }
+    let cKeys = keys.map { cxapian_sort_key(slot: $0.slot, reverse: $0.reverse, missing_last: $0.missingLast) }
 
     // Spy ranges and slots go into two flat arrays; specs point into them by offset.
     var ranges: [cxapian_numeric_range] = []

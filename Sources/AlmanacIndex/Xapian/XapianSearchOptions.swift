@@ -11,10 +11,14 @@ public struct XapianSearchOptions: Sendable, Hashable {
     public struct SortKey: Sendable, Hashable {
         public var slot: UInt32
         public var reverse: Bool
+        /// Documents without a value sort after all others in either direction
+        /// (otherwise an ascending key puts them first).
+        public var missingLast: Bool
 
-        public init(slot: UInt32, reverse: Bool = false) {
+        public init(slot: UInt32, reverse: Bool = false, missingLast: Bool = false) {
             self.slot = slot
             self.reverse = reverse
+            self.missingLast = missingLast
         }
     }
 

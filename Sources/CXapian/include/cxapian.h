@@ -303,6 +303,9 @@ typedef enum cxapian_sort {
 typedef struct cxapian_sort_key {
     uint32_t slot;
     bool reverse;
+    /** Documents without a value in `slot` sort after every other document, in either
+     *  direction (ascending keys otherwise put them first). */
+    bool missing_last;
 } cxapian_sort_key;
 
 typedef enum cxapian_spy_kind {
