@@ -1,6 +1,7 @@
 import AlmanacCore
 import Foundation
 import Logging
+import Synchronization
 
 /// A stored event to index: its seq, tenant and the JSON the store holds.
 public struct EventIndexChange: Sendable {
@@ -65,8 +66,6 @@ public final class EventIndexWriter {
     /// After a failed batch, documents may have been half-added: replace instead of add
     /// until a batch commits cleanly.
     private var recovering = false
-    private let stemmers = StemmerCache()
-    private var termBatch = XapianTermBatch(reservingCapacity: 16 << 10)
     private let lock: FileLock
 
     /// Opens the index directory (creating it), takes its lock and reads every month's
@@ -126,6 +125,9 @@ public final class EventIndexWriter {
         var outcome = EventApplyOutcome()
         var columnRows: [(tenant: String, event: Event)] = []
         do {
+            // Route (sequential): parse, drop expired months and events a month already has.
+            var byMonth: [EventMonth: MonthWork] = [:]
+            var languages: [String: String] = [:]
             for stored in events {
                 let event: Event
                 do {
@@ -138,26 +140,50 @@ public final class EventIndexWriter {
                 if let retainFrom, month < retainFrom { continue }
                 if stored.seq > columnsThrough { columnRows.append((stored.tenant, event)) }
                 if stored.seq <= monthSeqs[month] ?? 0 { continue }
-                let db = try writer(for: month, outcome: &outcome)
-                let document = EventProjection(slots: slots).document(
-                    tenant: stored.tenant, event: event, json: Array(stored.body.utf8),
-                    stemmer: try stemmers.stemmer(for: language(stored.tenant)))
-                let native = try document.xapianDocument(batch: &termBatch)
-                if recovering {
-                    try db.replace(uniqueTerm: document.uniqueTerm, with: native)
-                } else {
-                    try db.add(native)
+                let work = try byMonth[month] ?? MonthWork(month: month, database: writer(for: month, outcome: &outcome))
+                byMonth[month] = work
+                work.items.append((stored.tenant, event, stored.body))
+                if outcome.tenants.insert(stored.tenant).inserted { languages[stored.tenant] = language(stored.tenant) }
+            }
+            let works = Array(byMonth.values)
+            let (slots, recovering, languageOf) = (self.slots, self.recovering, languages)
+            // Project (in parallel by month; assigns attribute slots), persist new slots before
+            // any document using them is committed, then add and commit (in parallel by month).
+            try Self.inLanes(works) { lane in
+                let stemmers = StemmerCache()
+                for work in lane {
+                    work.documents.reserveCapacity(work.items.count)
+                    for item in work.items {
+                        work.documents.append(
+                            EventProjection(slots: slots).document(
+                                tenant: item.tenant, event: item.event, json: Array(item.body.utf8),
+                                stemmer: try stemmers.stemmer(for: languageOf[item.tenant] ?? "english")))
+                    }
+                    work.items = []
                 }
-                outcome.indexed += 1
-                outcome.tenants.insert(stored.tenant)
-                outcome.months.insert(month)
             }
             try slots.persistIfNeeded()
-            for month in outcome.months.sorted() {
-                let db = try writer(for: month, outcome: &outcome)
-                try db.setMetadata(Self.lastSeqKey, Array(String(watermark).utf8))
-                try db.commit()
-                monthSeqs[month] = watermark
+            let value = Array(String(watermark).utf8)
+            try Self.inLanes(works) { lane in
+                var batch = XapianTermBatch(reservingCapacity: 16 << 10)
+                for work in lane {
+                    for document in work.documents {
+                        let native = try document.xapianDocument(batch: &batch)
+                        if recovering {
+                            try work.database.replace(uniqueTerm: document.uniqueTerm, with: native)
+                        } else {
+                            try work.database.add(native)
+                        }
+                    }
+                    try work.database.setMetadata(Self.lastSeqKey, value)
+                    try work.database.commit()
+                    work.documents = []
+                }
+            }
+            for work in works {
+                monthSeqs[work.month] = watermark
+                outcome.months.insert(work.month)
+                outcome.indexed += work.count
             }
             try persist(watermark)
         } catch {
@@ -246,6 +272,56 @@ public final class EventIndexWriter {
             try? writers.removeValue(forKey: month)?.close()
             lastUse[month] = nil
         }
+    }
+}
+
+/// One month's share of a batch.
+///
+/// `@unchecked Sendable`: created on the writer's thread, then handed to exactly one lane
+/// of `EventIndexWriter.inLanes`, which returns only after every lane has finished; no two
+/// lanes share a month, so the database handle and the arrays are used by one thread at a
+/// time, and the writer's thread touches them again only after the lanes joined.
+final class MonthWork: @unchecked Sendable {
+    let month: EventMonth
+    let database: XapianWritableDatabase
+    var items: [(tenant: String, event: Event, body: String)] = []
+    var documents: [IndexDocument] = []
+    private(set) var count = 0
+
+    init(month: EventMonth, database: XapianWritableDatabase) {
+        self.month = month
+        self.database = database
+    }
+
+    func noteCount() { count = max(count, items.count, documents.count) }
+}
+
+extension EventIndexWriter {
+    /// Lanes used for a batch spanning several months (one thread each).
+    static let maxLanes = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
+
+    /// Runs `body` over the works split into lanes of about equal size, one thread per
+    /// lane (inline when there is one lane); rethrows the first error.
+    static func inLanes(_ works: [MonthWork], _ body: @escaping @Sendable ([MonthWork]) throws -> Void) throws {
+        for work in works { work.noteCount() }
+        let laneCount = min(maxLanes, works.count)
+        guard laneCount > 1 else {
+            try body(works)
+            return
+        }
+        var lanes = [[MonthWork]](repeating: [], count: laneCount)
+        var loads = [Int](repeating: 0, count: laneCount)
+        for work in works.sorted(by: { $0.count > $1.count }) {
+            let i = loads.indices.min { loads[$0] < loads[$1] }!
+            lanes[i].append(work)
+            loads[i] += work.count
+        }
+        let errors = Mutex<[any Error]>([])
+        let frozen = lanes
+        DispatchQueue.concurrentPerform(iterations: laneCount) { i in
+            do { try body(frozen[i]) } catch { errors.withLock { $0.append(error) } }
+        }
+        if let first = errors.withLock({ $0.first }) { throw first }
     }
 }
 
