@@ -37,6 +37,18 @@ let package = Package(
             ],
             path: "Sources/catalogue-bench"
         ),
+        // Issue 4: whole-history timeline figures (ingest, search, aggregations) with their
+        // baselines; `bench/timeline.sh` drives it.
+        .executableTarget(
+            name: "timeline-bench",
+            dependencies: [
+                .product(name: "AlmanacCore", package: "almanac"),
+                .product(name: "AlmanacIndex", package: "almanac"),
+                .product(name: "AlmanacStore", package: "almanac"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Sources/timeline-bench"
+        ),
         // The bare-HTTP baseline for bench/http.sh: a Hummingbird 2 route returning a constant.
         .executableTarget(
             name: "bare-http",
