@@ -21,11 +21,19 @@ public enum RawXapian {
     /// Builds the index at `path` from JSON lines; answers the seconds spent (parse, term
     /// generation, add, commit).
     @discardableResult
-    public static func build(lines: [[UInt8]], path: String, positions: Bool = true) throws -> Double {
+    ///
+    /// The variants (`commitEvery`, `replace`) exist to attribute Almanac's overhead: commit
+    /// every n documents as the catch-up indexer does, `replace_document` by unique term
+    /// instead of `add_document`, or a term-frequency check first (`add_document` when 0).
+    public static func build(
+        lines: [[UInt8]], path: String, positions: Bool = true, commitEvery: Int? = nil, replace: Bool = false,
+        checkThenAdd: Bool = false
+    ) throws -> Double {
         let started = ContinuousClock.now
         let db = try XapianWritableDatabase(path: path, overwrite: true, durable: true)
         let stemmer = try XapianStemmer(language: "english")
         var batch = XapianTermBatch(reservingCapacity: 16 << 10)
+        var added = 0
         for line in lines {
             guard case .object(let o) = try JSONParser.parse(line), let id = o["id"]?.stringValue else { continue }
             batch.removeAll()
@@ -66,7 +74,15 @@ public enum RawXapian {
             if let price = o["price"]?.numberValue { doc.setValue(priceSlot, Sortable.serialise(price)) }
             try doc.add(batch)
             doc.setData(line)
-            try db.add(doc)
+            if checkThenAdd, try db.termFrequency("Q" + id) == 0 {
+                try db.add(doc)
+            } else if replace || checkThenAdd {
+                try db.replace(uniqueTerm: "Q" + id, with: doc)
+            } else {
+                try db.add(doc)
+            }
+            added += 1
+            if let commitEvery, added % commitEvery == 0 { try db.commit() }
         }
         try db.commit()
         try db.close()
@@ -105,14 +121,15 @@ public enum RawXapian {
 
         /// Top `limit` by BM25 with document data; with facets, brand/category/tags counted
         /// exactly over every match.
-        public func search(_ q: String, facets: Bool = false, filter: XapianQuery? = nil, limit: Int = 20) throws
-            -> XapianSearchResult
-        {
+        public func search(
+            _ q: String, facets: Bool = false, filter: XapianQuery? = nil, limit: Int = 20, matchingTerms: Bool = false
+        ) throws -> XapianSearchResult {
             var query = try textQuery(q)
             if let filter { query = try .filter(query, filter) }
             var options = XapianSearchOptions()
             options.maxItems = limit
             options.includeData = true
+            options.matchingTerms = matchingTerms
             if facets {
                 options.spies = [
                     .valueCount(slot: brandSlot), .valueCount(slot: categorySlot), .multiValueCount(slot: tagsSlot),

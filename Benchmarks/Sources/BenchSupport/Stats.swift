@@ -14,7 +14,7 @@ public struct Samples: Sendable {
         guard !values.isEmpty else { return .nan }
         let sorted = values.sorted()
         let rank = Int((p / 100 * Double(sorted.count)).rounded(.up))
-        return sorted[min(max(rank - 1, 0), sorted.count - 1)]
+        return sorted[Swift.min(Swift.max(rank - 1, 0), sorted.count - 1)]
     }
 
     public var p50: Double { percentile(50) }
