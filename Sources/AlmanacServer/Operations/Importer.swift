@@ -48,15 +48,22 @@ public struct Importer {
         let productValidator = ProductValidator()
         let eventValidator = EventValidator()
 
-        func flush() async throws {
-            switch collection {
-            case .products:
-                guard !productDrafts.isEmpty else { return }
-                report.seq = try await store.bulkUpsertProducts(productDrafts, context: WriteContext(tenant: context.tenant, actor: context.actor))
-                productDrafts.removeAll(keepingCapacity: true)
-            case .events:
-                guard !eventDrafts.isEmpty else { return }
-                let outcomes = try await store.appendEvents(eventDrafts.map(\.1), context: WriteContext(tenant: context.tenant, actor: context.actor))
+        // One chunk's transaction runs on the store's writer while the next chunk is read,
+        // parsed and validated here (at most one in flight, so chunks commit in file order).
+        enum Written {
+            case products(Int64)
+            case events([(Int, EventValidator.Draft)], [EventAppendOutcome])
+        }
+        var inFlight: Task<Written, any Error>?
+        let store = self.store
+
+        func settle() async throws {
+            guard let task = inFlight else { return }
+            inFlight = nil
+            switch try await task.value {
+            case .products(let seq):
+                report.seq = seq
+            case .events(let drafts, let outcomes):
                 for (i, outcome) in outcomes.enumerated() {
                     switch outcome {
                     case .accepted(_, let seq):
@@ -64,10 +71,28 @@ public struct Importer {
                         report.seq = max(report.seq, seq)
                     case .duplicate: report.duplicates += 1
                     case .conflict(let id):
-                        report.rejected.append(BulkRejection(line: eventDrafts[i].0, id: id, error: "an event with this id exists with other content"))
+                        report.rejected.append(BulkRejection(line: drafts[i].0, id: id, error: "an event with this id exists with other content"))
                     }
                 }
+            }
+        }
+
+        func flush() async throws {
+            switch collection {
+            case .products:
+                guard !productDrafts.isEmpty else { return }
+                let drafts = productDrafts
+                productDrafts.removeAll(keepingCapacity: true)
+                try await settle()
+                let writeContext = WriteContext(tenant: context.tenant, actor: context.actor)
+                inFlight = Task { .products(try await store.bulkUpsertProducts(drafts, context: writeContext)) }
+            case .events:
+                guard !eventDrafts.isEmpty else { return }
+                let drafts = eventDrafts
                 eventDrafts.removeAll(keepingCapacity: true)
+                try await settle()
+                let writeContext = WriteContext(tenant: context.tenant, actor: context.actor)
+                inFlight = Task { .events(drafts, try await store.appendEvents(drafts.map(\.1), context: writeContext)) }
             }
         }
 
@@ -113,6 +138,7 @@ public struct Importer {
         }
         if !pending.isEmpty { handle(line: pending[...]) }
         try await flush()
+        try await settle()
         if report.seq == 0 { report.seq = try store.headSeq() }
         report.seconds = Date().timeIntervalSince(started)
         bar.finish(lines: report.lines, elapsed: report.seconds)
