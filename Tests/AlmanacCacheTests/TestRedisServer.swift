@@ -86,15 +86,22 @@ struct TestRedisServer: Sendable {
         let pid = try spawn(arguments)
         let server = TestRedisServer(port: port, directory: directory, pid: pid, arguments: extra)
         let deadline = ContinuousClock.now + .seconds(30)
+        var lastAnswer = "nothing"
         while ContinuousClock.now < deadline {
-            if (try? command(port: port, ["PING"])) == "+PONG" { return server }
+            do {
+                let answer = try command(port: port, ["PING"])
+                if answer == "+PONG" { return server }
+                lastAnswer = "'\(answer)'"
+            } catch {
+                lastAnswer = "\(error)"
+            }
             if server.hasExited() {
                 throw TestRedisServerError(description: "redis-server exited at start; see \(directory)/redis.log")
             }
             try await Task.sleep(for: .milliseconds(20))
         }
         await server.stop()
-        throw TestRedisServerError(description: "redis-server on port \(port) did not answer PING")
+        throw TestRedisServerError(description: "redis-server on port \(port) did not answer PING (last: \(lastAnswer))")
     }
 
     /// A new server on the same port (after ``stop()``); data is gone (no persistence).

@@ -48,16 +48,6 @@ public final class ReaderPool: Sendable {
         state.withLock { $0.generation &+= 1 }
     }
 
-    /// Changes the set of databases (events: a new month appeared); existing handles are dropped.
-    public func setPaths(_ paths: [String]) {
-        state.withLock { s in
-            s.paths = paths
-            s.generation &+= 1
-            s.created -= s.idle.count
-            s.idle.removeAll()
-        }
-    }
-
     public var paths: [String] { state.withLock { $0.paths } }
 
     public func close() {

@@ -46,6 +46,18 @@ public final class AlmanacServices: Sendable {
             pool = NIOThreadPool(numberOfThreads: max(4, ProcessInfo.processInfo.activeProcessorCount * 2))
             pool.start()
         }
+        do {
+            return try await open(configuration, logger: logger, pool: pool, ownsPool: threadPool == nil)
+        } catch {
+            // A failed start must not leave a running pool behind (NIO asserts on that).
+            if threadPool == nil { try? await pool.shutdownGracefully() }
+            throw error
+        }
+    }
+
+    private static func open(
+        _ configuration: AlmanacConfiguration, logger: Logger, pool: NIOThreadPool, ownsPool: Bool
+    ) async throws -> AlmanacServices {
         let store = try await pool.runIfActive { try Store(path: configuration.storePath) }
         let tenants = TenantState()
         if let languages = try? XapianStemmer.availableLanguages() { SearchLanguages.set(languages) }
@@ -96,7 +108,7 @@ public final class AlmanacServices: Sendable {
         try await tokens.start()
 
         return AlmanacServices(
-            configuration: configuration, logger: logger, threadPool: pool, ownsThreadPool: threadPool == nil,
+            configuration: configuration, logger: logger, threadPool: pool, ownsThreadPool: ownsPool,
             store: store, tenants: tenants, cache: cache, tokens: tokens, clients: tokens.clients,
             productSearcher: ProductSearcher(readers: readers, vocabulary: vocabulary, slots: slots),
             productWatermark: productWatermark, productIndexer: indexer, indexSignal: signal, events: events)

@@ -19,6 +19,7 @@ struct OperationsRoutes {
             var fields = HTTPFields()
             fields[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             services.metrics.gauge("almanac_products_indexed_seq", Double(services.productWatermark.value))
+            services.metrics.gauge("almanac_events_indexed_seq", Double(services.eventWatermark.value))
             services.metrics.gauge("almanac_redis_up", services.cache.status == .up ? 1 : 0)
             return Response(status: .ok, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: services.metrics.render())))
         }
