@@ -96,12 +96,14 @@ let package = Package(
         .testTarget(name: "AlmanacCoreTests", dependencies: ["AlmanacCore"], swiftSettings: swiftSettings),
         .testTarget(name: "AlmanacIndexTests", dependencies: ["AlmanacIndex"], swiftSettings: swiftSettings),
         .testTarget(name: "AlmanacAuthTests", dependencies: ["AlmanacAuth"], swiftSettings: swiftSettings),
-        .testTarget(name: "AlmanacCacheTests", dependencies: ["AlmanacCache"], swiftSettings: swiftSettings),
+        // Test helpers shared by test targets (a private redis-server).
+        .target(name: "AlmanacTestSupport", path: "Tests/AlmanacTestSupport", swiftSettings: swiftSettings),
+        .testTarget(name: "AlmanacCacheTests", dependencies: ["AlmanacCache", "AlmanacTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "AlmanacStoreTests", dependencies: ["AlmanacStore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AlmanacServerTests",
             dependencies: [
-                "AlmanacServer",
+                "AlmanacServer", "AlmanacTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

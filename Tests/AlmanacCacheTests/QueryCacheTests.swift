@@ -1,3 +1,4 @@
+import AlmanacTestSupport
 import Logging
 import Testing
 @testable import AlmanacCache

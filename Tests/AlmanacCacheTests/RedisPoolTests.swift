@@ -1,3 +1,4 @@
+import AlmanacTestSupport
 import Synchronization
 import Testing
 @testable import AlmanacCache

@@ -1,3 +1,4 @@
+import AlmanacTestSupport
 import Logging
 import NIOPosix
 import Synchronization

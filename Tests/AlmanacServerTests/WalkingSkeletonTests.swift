@@ -1,3 +1,4 @@
+import AlmanacTestSupport
 import AlmanacAuth
 import AlmanacCore
 import AlmanacStore

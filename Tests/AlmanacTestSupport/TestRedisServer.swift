@@ -22,34 +22,35 @@ import Musl
 import Darwin
 #endif
 
-struct TestRedisServerError: Error, CustomStringConvertible {
-    var description: String
+public struct TestRedisServerError: Error, CustomStringConvertible {
+    public var description: String
+    public init(description: String) { self.description = description }
 }
 
-struct TestRedisServer: Sendable {
-    let port: Int
-    let directory: String
-    let pid: pid_t
+public struct TestRedisServer: Sendable {
+    public let port: Int
+    public let directory: String
+    public let pid: pid_t
     /// Extra `redis-server` arguments given to ``start(port:arguments:)``, kept for ``restart()``.
-    let arguments: [String]
+    public let arguments: [String]
 
-    var url: String { "redis://127.0.0.1:\(port)" }
+    public var url: String { "redis://127.0.0.1:\(port)" }
 
     /// The external server's URL from `ALMANAC_TEST_REDIS_URL`, if set and not empty.
-    static var environmentURL: String? {
+    public static var environmentURL: String? {
         guard let url = ProcessInfo.processInfo.environment["ALMANAC_TEST_REDIS_URL"], !url.isEmpty else { return nil }
         return url
     }
 
     /// Runs `body` with `ALMANAC_TEST_REDIS_URL`, or with a private server if it is unset.
-    static func withRedisURL<R>(_ body: (String) async throws -> R) async throws -> R {
+    public static func withRedisURL<R>(_ body: (String) async throws -> R) async throws -> R {
         if let url = environmentURL { return try await body(url) }
         return try await withServer { server in try await body(server.url) }
     }
 
     /// Runs `body` with a private server, stopped afterwards even when `body` throws.
     /// `arguments` are extra `redis-server` options, e.g. `["--unixsocket", path]`.
-    static func withServer<R>(
+    public static func withServer<R>(
         arguments: [String] = [],
         _ body: (TestRedisServer) async throws -> R
     ) async throws -> R {
@@ -64,14 +65,14 @@ struct TestRedisServer: Sendable {
         }
     }
 
-    static var baseDirectory: String {
+    public static var baseDirectory: String {
         let root = ProcessInfo.processInfo.environment["ALMANAC_TEST_TMP"].flatMap { $0.isEmpty ? nil : $0 }
             ?? "/tmp/almanac-test"
         return root + "/redis-swift"
     }
 
     /// Starts a redis-server on `port` (a free one when nil) and waits until it answers PING.
-    static func start(port: Int? = nil, arguments extra: [String] = []) async throws -> TestRedisServer {
+    public static func start(port: Int? = nil, arguments extra: [String] = []) async throws -> TestRedisServer {
         killLeftoverServers()
         let port = try port ?? freePort()
         let directory = baseDirectory + "/\(getpid())-\(port)"
@@ -105,12 +106,12 @@ struct TestRedisServer: Sendable {
     }
 
     /// A new server on the same port (after ``stop()``); data is gone (no persistence).
-    func restart() async throws -> TestRedisServer {
+    public func restart() async throws -> TestRedisServer {
         try await Self.start(port: port, arguments: arguments)
     }
 
     /// `SHUTDOWN NOSAVE`, then SIGKILL if the process is still there after 3 s; reaps it.
-    func stop() async {
+    public func stop() async {
         _ = try? Self.command(port: port, ["SHUTDOWN", "NOSAVE"])
         let deadline = ContinuousClock.now + .seconds(3)
         while !hasExited() {
@@ -136,7 +137,7 @@ struct TestRedisServer: Sendable {
     /// Sends one command over a fresh connection and returns the first reply line
     /// (`+OK`, `:1`, `-ERR ...`, `$5` ...), or "" when the server closed the connection.
     @discardableResult
-    static func command(port: Int, _ arguments: [String]) throws -> String {
+    public static func command(port: Int, _ arguments: [String]) throws -> String {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestRedisServerError(description: "socket: errno \(errno)") }
         defer { close(fd) }
@@ -169,7 +170,7 @@ struct TestRedisServer: Sendable {
     }
 
     /// A loopback TCP port nothing listens on right now.
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestRedisServerError(description: "socket: errno \(errno)") }
         defer { close(fd) }
