@@ -95,8 +95,8 @@ let package = Package(
 
         .testTarget(name: "AlmanacCoreTests", dependencies: ["AlmanacCore"], swiftSettings: swiftSettings),
         .testTarget(name: "AlmanacIndexTests", dependencies: ["AlmanacIndex"], swiftSettings: swiftSettings),
-        .testTarget(name: "AlmanacAuthTests", dependencies: ["AlmanacAuth"], swiftSettings: swiftSettings),
-        // Test helpers shared by test targets (a private redis-server).
+        .testTarget(name: "AlmanacAuthTests", dependencies: ["AlmanacAuth", "AlmanacTestSupport"], swiftSettings: swiftSettings),
+        // Test helpers shared by test targets (a private redis-server, child processes, PyJWT).
         .target(name: "AlmanacTestSupport", path: "Tests/AlmanacTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "AlmanacCacheTests", dependencies: ["AlmanacCache", "AlmanacTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "AlmanacStoreTests", dependencies: ["AlmanacStore"], swiftSettings: swiftSettings),

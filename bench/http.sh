@@ -8,7 +8,7 @@
 # thread: wrk shares the 2 cores with the server, as in the BENCHMARKS.md baseline.
 # Reports req/s, p50/p99 and the server's RSS; output in bench/out/http-<timestamp>.txt.
 #
-#   bench/http.sh [--products FILE] [--duration 15s] [--skip-build]
+#   [ALMANAC_BIN=...] [BARE_BIN=...] bench/http.sh [--products FILE] [--duration 15s] [--skip-build]
 # The almanac binary is built inside the Benchmarks package (one release build for all).
 # Optional: without wrk (Debian package `wrk`) it says so and exits 0.
 set -euo pipefail
@@ -45,8 +45,9 @@ if [ "$SKIP_BUILD" = 0 ]; then
   (cd Benchmarks && swift build -c release --product almanac 2>&1 | tail -1)
   (cd Benchmarks && swift build -c release --product bare-http 2>&1 | tail -1)
 fi
-ALMANAC="$(cd Benchmarks && swift build -c release --show-bin-path)/almanac"
-BARE="$(cd Benchmarks && swift build -c release --show-bin-path)/bare-http"
+# ALMANAC_BIN / BARE_BIN: measure other builds (e.g. a copy of the binary before a change).
+ALMANAC="${ALMANAC_BIN:-$(cd Benchmarks && swift build -c release --show-bin-path)/almanac}"
+BARE="${BARE_BIN:-$(cd Benchmarks && swift build -c release --show-bin-path)/bare-http}"
 
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1]);s.close()'; }
 wait_http() { for _ in $(seq 1 300); do curl -sf "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "no answer from $1"; return 1; }

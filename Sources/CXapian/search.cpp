@@ -202,7 +202,8 @@ cxapian_result *run_search(const cxapian_database &db, const cxapian_query &quer
             off.values_len = arena.size() - off.values;
         }
 
-        if (o.include_matching_terms) {
+        if (o.include_matching_terms &&
+            (o.matching_terms_hits == 0 || result->hits.size() < o.matching_terms_hits)) {
             off.terms = arena.size();
             const auto end = enquire.get_matching_terms_end(it);
             for (auto t = enquire.get_matching_terms_begin(it); t != end; ++t) {

@@ -106,6 +106,27 @@ struct AuthAttackTests {
         }
     }
 
+    /// The verifier remembers tokens whose signature it checked (`VerifiedTokenCache`):
+    /// a token accepted a moment ago must still be refused once it expires.
+    @Test func tokenAcceptedBeforeIsRefusedOnceExpired() async throws {
+        try await AuthHarness.run(configure: { $0.auth.leewaySeconds = 0 }) { app, _ in
+            let tenant = TestApp.tenant("atk")
+            let (client, _) = try await app.newClient(tenant: tenant, scopes: [Scope.catalogueRead])
+            let signer = try await app.services.tokens.keyring.signer(for: tenant)
+            let exp = Timestamp.now().seconds + 4
+            let token = try signer.sign(
+                Forge.claims(tenant: tenant, clientID: client.clientID, scope: Scope.catalogueRead, [("exp", .int(exp))]))
+            for _ in 0..<3 {
+                let reply = try await app.get("/v1/products/search", token: token)
+                #expect(reply.status == 200, "\(reply.text)")
+            }
+            while Timestamp.now().seconds < exp + 1 { try await Task.sleep(for: .milliseconds(200)) }
+            let late = try await app.get("/v1/products/search", token: token)
+            #expect(late.isInvalidTokenChallenge)
+            #expect(late.isProblem(401))
+        }
+    }
+
     @Test func notBeforeInTheFuture() async throws {
         try await expectRefused { s in
             let now = Timestamp.now().seconds

@@ -1,5 +1,6 @@
 import AlmanacAuth
 import AlmanacCore
+import AlmanacTestSupport
 import Foundation
 import HTTPTypes
 import Testing

@@ -1,6 +1,7 @@
 import AlmanacAuth
 import AlmanacCore
 import AlmanacServer
+import AlmanacTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -183,74 +184,6 @@ enum Forge {
 
 // MARK: - PyJWT
 
-/// Runs `scripts/jwt_interop.py` (PyJWT + cryptography, installed by `scripts/test.sh`).
-enum PyJWT {
-    static let script: String = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("scripts/jwt_interop.py").path
-
-    static let isAvailable: Bool = {
-        guard FileManager.default.fileExists(atPath: script) else { return false }
-        return (try? run(["check"]).status) == 0
-    }()
-
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    static func run(_ arguments: [String]) throws -> Result {
-        try ChildProcess.run("/usr/bin/env", ["python3", script] + arguments)
-    }
-}
-
-/// Runs a child process to completion, stdout through a pipe and stderr through a file
-/// (so neither can fill up while the other is drained).
-enum ChildProcess {
-    static func run(_ executable: String, _ arguments: [String]) throws -> PyJWT.Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let stdout = Pipe()
-        let errorPath = FileManager.default.temporaryDirectory.appendingPathComponent("almanac-child-\(UUID().uuidString).err")
-        _ = FileManager.default.createFile(atPath: errorPath.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: errorPath) }
-        let stderr = try FileHandle(forWritingTo: errorPath)
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        try? stderr.close()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let errors = (try? Data(contentsOf: errorPath)) ?? Data()
-        return PyJWT.Result(
-            status: process.terminationStatus, stdout: String(decoding: output, as: UTF8.self),
-            stderr: String(decoding: errors, as: UTF8.self))
-    }
-}
-
-/// A private temporary directory for files handed to child processes (mode 0700, files 0600).
-final class PrivateDirectory: Sendable {
-    let path: String
-
-    init() throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("almanac-auth-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
-    }
-
-    func write(_ name: String, _ contents: String) throws -> String {
-        let file = path + "/" + name
-        guard FileManager.default.createFile(atPath: file, contents: Data(contents.utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw CocoaError(.fileWriteUnknown)
-        }
-        return file
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}
-
 /// The `almanac` executable built next to the test bundle, when present.
 enum AlmanacCLI {
     static let path: String? = {
@@ -271,7 +204,7 @@ enum AlmanacCLI {
 
     static var isAvailable: Bool { path != nil }
 
-    static func run(_ arguments: [String]) throws -> PyJWT.Result {
+    static func run(_ arguments: [String]) throws -> ChildProcess.Result {
         try ChildProcess.run(try #require(path), arguments)
     }
 }

@@ -3,7 +3,7 @@
 // shared machine hits both alike).
 //
 //   swift run -c release catalogue-bench [--products FILE] [--queries FILE] [--passes N]
-//       [--import-runs N] [--only import|search|typo] [--json OUT]
+//       [--import-runs N] [--only import|search|typo] [--json OUT] [--keep] [--work DIR]
 //
 // Sections:
 //   import  Almanac's `almanac import` path in process (Importer -> SQLite committed, then
@@ -24,6 +24,9 @@ struct Options {
     var only: Set<String> = ["import", "search", "typo"]
     var json: String?
     var keep = false
+    /// Reuse this directory (from an earlier `--keep` run): its imported corpus and raw
+    /// index are searched without importing again, so two builds compare on the same data.
+    var work: String?
 
     init() {
         var args = CommandLine.arguments.dropFirst()
@@ -36,6 +39,7 @@ struct Options {
             case "--only": only = Set(args.popFirst()!.split(separator: ",").map(String.init))
             case "--json": json = args.popFirst()!
             case "--keep": keep = true
+            case "--work": work = args.popFirst()!; keep = true
             default:
                 FileHandle.standardError.write(Data("unknown argument \(a)\n".utf8))
                 exit(2)
@@ -56,7 +60,7 @@ let corpus = try Corpus(path: options.products)
 let querySet = try QuerySet(path: options.queries)
 log("corpus: \(corpus.count) products from \(options.products); \(querySet.queries.count) queries")
 
-let work = try BenchPaths.temporaryDirectory("catalogue")
+let work = try options.work ?? BenchPaths.temporaryDirectory("catalogue")
 func cleanUp() { if !options.keep { try? FileManager.default.removeItem(atPath: work) } else { log("kept \(work)") } }
 let rawPath = work + "/raw"
 let almanacDir = work + "/almanac"

@@ -32,7 +32,26 @@ extension TokenService {
     /// another process (`almanac client revoke`) is seen by the first request that starts
     /// more than `revocationRefreshSeconds` after it, because a request that finds the list
     /// older than that reloads it from the store before answering (one reload at a time).
+    ///
+    /// A token whose signature verified before skips the decoding and the ECDSA check
+    /// (`VerifiedTokenCache`); the key's validity, the time and registered claims and the
+    /// revocation are checked on every call all the same.
     public func authenticate(bearer token: String) async throws(JWTError) -> Caller {
+        let caller = try verifiedCaller(token)
+        let revoked = await revokedClients()
+        if revoked.contains(caller.clientID) { throw JWTError(.invalidClaim, "token's client is revoked") }
+        return caller
+    }
+
+    private func verifiedCaller(_ token: String) throws(JWTError) -> Caller {
+        if let entry = verifiedTokens.lookup(token) {
+            guard keyring.publicKey(kid: entry.kid, tenant: entry.tenant) != nil else {
+                verifiedTokens.remove(token)
+                throw JWTError(.unknownKey, "token is signed with an unknown key")
+            }
+            try verifier.validateClaims(entry.claims)
+            return entry.caller
+        }
         let unverified = try verifier.decode(token)
         let tenant = unverified.unverifiedTenant ?? ""
         let key = TenantName.isValid(tenant) ? keyring.publicKey(kid: unverified.kid, tenant: tenant) : nil
@@ -43,9 +62,12 @@ extension TokenService {
         guard let clientID = verified.clientID ?? verified.subject, !clientID.isEmpty else {
             throw JWTError(.missingClaim, "token names no client")
         }
-        let revoked = await revokedClients()
-        if revoked.contains(clientID) { throw JWTError(.invalidClaim, "token's client is revoked") }
-        return Caller(tenant: tenant, scopes: Set(verified.scopes.filter { Scope.all.contains($0) }), clientID: clientID)
+        let caller = Caller(tenant: tenant, scopes: Set(verified.scopes.filter { Scope.all.contains($0) }), clientID: clientID)
+        let expiresAt = (verified.claims["exp"]?.numberValue ?? 0) + verifier.leeway
+        verifiedTokens.insert(
+            token, .init(kid: verified.kid, tenant: tenant, claims: verified.claims, caller: caller, expiresAt: expiresAt),
+            now: verifier.clock())
+        return caller
     }
 
     /// Marks a client revoked in this process (the store was already updated).

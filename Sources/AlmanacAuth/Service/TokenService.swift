@@ -88,6 +88,7 @@ public final class TokenService: Sendable {
     let perClient: RateLimiter
     let perAddress: RateLimiter
     let revocation = Mutex(RevocationList())
+    let verifiedTokens = VerifiedTokenCache()
     let logger: Logger
 
     public init(

@@ -152,7 +152,6 @@ struct ProductSearch {
         options.weighting = hasText ? .bm25 : .bool
         options.includeData = true
         options.valueSlots = [ProductSlot.id]
-        options.matchingTerms = hasText
         options.spies = mainSpies
         options.checkAtLeast = exactCounts ? max(docCount, 1) : 0
 
@@ -182,6 +181,10 @@ struct ProductSearch {
             if let cursor { offset = cursor.offset }
         }
         if !exactCounts { options.checkAtLeast = options.first + options.maxItems }
+        // Matching terms: every hit's to highlight; otherwise only the page's top hit's, for
+        // `query.corrected` (the window's first hit, unless the page starts inside it).
+        options.matchingTerms = hasText && (request.highlight || vocabulary != nil)
+        if !request.highlight, byKeys || (scoreFirst && cursor == nil) { options.matchingTermsHits = 1 }
 
         let result = try db.search(main, options)
         var hits = result.hits

@@ -108,17 +108,19 @@ struct TextPlanner {
         if let vocabulary {
             let edits = settings.typo.maxEdits(for: word)
             if edits > 0, TypoVocabulary.isEligible(word) {
+                // One term per candidate stem: the indexer adds every word's `Z` stem next to
+                // it, so the stem term matches every document the word itself does (and its
+                // other forms). Half the posting lists of word + stem, which is most of what a
+                // correction costs the match (see docs/benchmarks.md, typo expansion).
                 var typo: [XapianQuery] = []
                 for candidate in vocabulary.candidates(for: word, maxDistance: edits) {
-                    let unstemmed = prefix + candidate.word
-                    typo.append(try .term(unstemmed))
-                    typoTerms[unstemmed] = (word, candidate.word)
                     let candidateStem = stemmer.stem(candidate.word)
-                    if candidateStem != stem {
-                        let stemmedTerm = Terms.stemmed + prefix + candidateStem
-                        typo.append(try .term(stemmedTerm))
-                        if typoTerms[stemmedTerm] == nil { typoTerms[stemmedTerm] = (word, candidate.word) }
-                    }
+                    // The same stem as the query word's: already matched exactly.
+                    if candidateStem == stem { continue }
+                    let term = candidateStem.isEmpty ? prefix + candidate.word : Terms.stemmed + prefix + candidateStem
+                    guard typoTerms[term] == nil else { continue }
+                    typoTerms[term] = (word, candidate.word)
+                    typo.append(try .term(term))
                 }
                 if !typo.isEmpty {
                     parts.append(try .scaleWeight(typo.count == 1 ? typo[0] : try .or(typo), Self.typoScale))

@@ -116,18 +116,27 @@ public struct TypoTrie: Sendable {
             let prev = depth * width
             rows[base] = d
             var rowMin = d
-            for j in 1...max(1, m) where m > 0 {
-                let cost = q[j - 1] == c ? 0 : 1
-                var v = min(rows[prev + j] + 1, rows[base + j - 1] + 1, rows[prev + j - 1] + cost)
-                if d >= 2, j >= 2, c == q[j - 2], path[d - 1] == q[j - 1] {
-                    v = min(v, rows[(d - 2) * width + j - 2] + 1)
+            // Only the diagonal band |j - d| <= maxDistance can hold a value within the
+            // distance; cells just outside it are set to maxDistance + 1 (any value above the
+            // limit acts the same), so a row costs 2k + 1 cells rather than the query's length.
+            let lo = max(1, d - maxDistance)
+            let hi = min(m, d + maxDistance)
+            if lo > 1 { rows[base + lo - 1] = maxDistance + 1 }
+            if hi < m { rows[base + hi + 1] = maxDistance + 1 }
+            if lo <= hi {
+                for j in lo...hi {
+                    let cost = q[j - 1] == c ? 0 : 1
+                    var v = min(rows[prev + j] + 1, rows[base + j - 1] + 1, rows[prev + j - 1] + cost)
+                    if d >= 2, j >= 2, c == q[j - 2], path[d - 1] == q[j - 1] {
+                        v = min(v, rows[(d - 2) * width + j - 2] + 1)
+                    }
+                    rows[base + j] = v
+                    if v < rowMin { rowMin = v }
                 }
-                rows[base + j] = v
-                if v < rowMin { rowMin = v }
             }
             if rowMin > maxDistance { continue }
             let w = wordAt[Int(child)]
-            if w >= 0, rows[base + m] <= maxDistance, rows[base + m] > 0 {
+            if w >= 0, lo <= m, m <= hi, rows[base + m] <= maxDistance, rows[base + m] > 0 {
                 out.append(Match(word: words[Int(w)], distance: rows[base + m], weight: Int(weights[Int(w)])))
             }
             stack.append((child, d, 0))

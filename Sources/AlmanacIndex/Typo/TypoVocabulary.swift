@@ -17,7 +17,7 @@ public final class TypoVocabulary: Sendable {
     /// When the recent set grows past this, the owner should call `rebuild()`.
     public let rebuildThreshold: Int
 
-    public init(entries: [(String, Int)] = [], rebuildThreshold: Int = 20_000) {
+    public init(entries: [(String, Int)] = [], rebuildThreshold: Int = 5_000) {
         let trie = TypoTrie(entries: entries)
         state = Mutex(State(trie: trie, known: Set(trie.words), recent: [:]))
         self.rebuildThreshold = rebuildThreshold
@@ -59,7 +59,11 @@ public final class TypoVocabulary: Sendable {
     public func candidates(for word: String, maxDistance: Int, limit: Int = 8) -> [TypoTrie.Match] {
         let (trie, recent) = state.withLock { ($0.trie, $0.recent) }
         var matches = trie.search(word, maxDistance: maxDistance)
+        // The recent words are few (a rebuild folds them in past `rebuildThreshold`) and
+        // checked one by one; the length test skips most without computing a distance.
+        let length = word.unicodeScalars.count
         for (candidate, weight) in recent where candidate != word {
+            guard abs(candidate.unicodeScalars.count - length) <= maxDistance else { continue }
             if let d = TypoTrie.distance(word, candidate, limit: maxDistance), d > 0 {
                 matches.append(.init(word: candidate, distance: d, weight: weight))
             }

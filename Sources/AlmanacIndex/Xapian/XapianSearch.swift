@@ -111,6 +111,7 @@ private func withCSearchOptions<R>(
                             c.search_after_len = afterCount
                             c.include_data = options.includeData
                             c.include_matching_terms = options.matchingTerms
+                            c.matching_terms_hits = UInt32(clamping: options.matchingTermsHits ?? 0)
                             c.value_slots = valueSlotsBuffer.baseAddress
                             c.value_slot_count = valueSlotsBuffer.count
                             c.spies = specsBuffer.baseAddress

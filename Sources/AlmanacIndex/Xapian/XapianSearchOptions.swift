@@ -52,6 +52,11 @@ public struct XapianSearchOptions: Sendable, Hashable {
     public var valueSlots: [UInt32]
     /// Return the query terms each hit matches (for highlighting).
     public var matchingTerms: Bool
+    /// With `matchingTerms`: only the first this many hits get them (nil: every hit).
+    /// Fetching them walks each hit's term list against the query's terms, which costs a
+    /// few hundred microseconds per page when typo and prefix expansion made the query
+    /// large, so a caller that needs only the top hit's (a correction) asks for one.
+    public var matchingTermsHits: Int?
     /// Spies run over the matching documents; results come in the same order.
     public var spies: [XapianSpy]
 
@@ -65,6 +70,7 @@ public struct XapianSearchOptions: Sendable, Hashable {
         includeData: Bool = false,
         valueSlots: [UInt32] = [],
         matchingTerms: Bool = false,
+        matchingTermsHits: Int? = nil,
         spies: [XapianSpy] = []
     ) {
         self.first = first
@@ -76,6 +82,7 @@ public struct XapianSearchOptions: Sendable, Hashable {
         self.includeData = includeData
         self.valueSlots = valueSlots
         self.matchingTerms = matchingTerms
+        self.matchingTermsHits = matchingTermsHits
         self.spies = spies
     }
 }

@@ -352,6 +352,8 @@ typedef struct cxapian_search_options {
     size_t search_after_len;
     bool include_data;
     bool include_matching_terms;
+    /** With include_matching_terms: only the first this many hits get them (0: all). */
+    uint32_t matching_terms_hits;
     const uint32_t *value_slots; /* values to return per hit, in this order */
     size_t value_slot_count;
     const cxapian_spy_spec *spies;

@@ -1,0 +1,57 @@
+import AlmanacIndex
+import Testing
+
+/// The typo vocabulary's trie walk (banded Damerau-Levenshtein over shared prefixes) must
+/// find exactly what comparing the query with every word finds.
+@Suite("Typo trie")
+struct TypoTrieTests {
+    @Test func findsOneEditOfEachKind() {
+        let trie = TypoTrie(entries: [("kettle", 10), ("kettles", 3), ("settle", 5), ("ketle", 1), ("cattle", 2), ("kettel", 1)])
+        let found = Dictionary(uniqueKeysWithValues: trie.search("kettle", maxDistance: 1).map { ($0.word, $0.distance) })
+        // insertion, substitution, deletion, transposition; the word itself is excluded.
+        #expect(found == ["kettles": 1, "settle": 1, "ketle": 1, "kettel": 1])
+        #expect(Set(trie.search("kettle", maxDistance: 2).map(\.word)) == ["kettles", "settle", "ketle", "kettel", "cattle"])
+    }
+
+    @Test func unicodeScalarsCountAsOneEdit() {
+        let trie = TypoTrie(entries: [("café", 1), ("cafe", 1)])
+        #expect(trie.search("cafe", maxDistance: 1).map(\.word) == ["café"])
+    }
+
+    /// Random vocabularies over a small alphabet (so near neighbours are common), random
+    /// queries, distances 1 and 2: the trie agrees with the pairwise distance every time.
+    @Test func agreesWithPairwiseDistance() {
+        var rng = SplitMix64(seed: 0xA1_3A_4A_C0)
+        let alphabet = Array("abcde").map(String.init)
+        func word(_ length: Int) -> String { (0..<length).map { _ in alphabet[Int(rng.next() % 5)] }.joined() }
+        for _ in 0..<40 {
+            let words = (0..<300).map { _ in word(1 + Int(rng.next() % 9)) }
+            let trie = TypoTrie(entries: words.map { ($0, 1) })
+            let vocabulary = Set(words)
+            for _ in 0..<20 {
+                let query = word(1 + Int(rng.next() % 10))
+                for k in 1...2 {
+                    let expected = Set(vocabulary.filter { $0 != query && TypoTrie.distance(query, $0, limit: k) != nil })
+                    let got = trie.search(query, maxDistance: k)
+                    #expect(Set(got.map(\.word)) == expected, "query \(query), k \(k)")
+                    for match in got {
+                        #expect(match.distance == TypoTrie.distance(query, match.word, limit: k), "\(query) -> \(match.word)")
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A small deterministic generator (the tests must not depend on the system's).
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
