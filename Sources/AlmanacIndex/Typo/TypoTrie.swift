@@ -89,59 +89,102 @@ public struct TypoTrie: Sendable {
     public func search(_ query: String, maxDistance: Int) -> [Match] {
         guard !words.isEmpty, maxDistance > 0 else { return [] }
         let q = Array(query.unicodeScalars.map(\.value))
+        var found: [(word: Int32, distance: Int)] = []
+        firstEdge.withUnsafeBufferPointer { firstEdge in
+            edgeCount.withUnsafeBufferPointer { edgeCount in
+                wordAt.withUnsafeBufferPointer { wordAt in
+                    labels.withUnsafeBufferPointer { labels in
+                        targets.withUnsafeBufferPointer { targets in
+                            q.withUnsafeBufferPointer { q in
+                                Self.walk(
+                                    Nodes(firstEdge: firstEdge, edgeCount: edgeCount, wordAt: wordAt, labels: labels, targets: targets),
+                                    q, maxDistance, into: &found)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return found.map { Match(word: words[Int($0.word)], distance: $0.distance, weight: Int(weights[Int($0.word)])) }
+    }
+
+    /// The trie's arrays, borrowed for one walk (the hot loop runs without bounds checks
+    /// or reference counting; every index below is in range by construction).
+    private struct Nodes {
+        let firstEdge: UnsafeBufferPointer<Int32>
+        let edgeCount: UnsafeBufferPointer<Int32>
+        let wordAt: UnsafeBufferPointer<Int32>
+        let labels: UnsafeBufferPointer<UInt32>
+        let targets: UnsafeBufferPointer<Int32>
+    }
+
+    /// Depth-first walk sharing one dynamic-programming row per depth. Only the diagonal
+    /// band |j - d| <= k of row d can hold a value within the distance; the cells just
+    /// outside it are set to k + 1 (any value above the limit acts the same), so a row
+    /// costs 2k + 1 cells rather than the query's length.
+    private static func walk(
+        _ t: Nodes, _ q: UnsafeBufferPointer<UInt32>, _ k: Int, into out: inout [(word: Int32, distance: Int)]
+    ) {
         let m = q.count
-        let maxDepth = m + maxDistance
+        let maxDepth = m + k
         let width = m + 1
-        // rows[d] is the DP row after d trie labels; path[d] the label taken to depth d.
-        var rows = [Int](repeating: 0, count: (maxDepth + 1) * width)
+        let rows = UnsafeMutablePointer<Int>.allocate(capacity: (maxDepth + 1) * width)
+        defer { rows.deallocate() }
+        let path = UnsafeMutablePointer<UInt32>.allocate(capacity: maxDepth + 1)
+        defer { path.deallocate() }
+        // Explicit stack of (node, depth, next edge offset); depth never exceeds maxDepth.
+        let stackNode = UnsafeMutablePointer<Int32>.allocate(capacity: maxDepth + 1)
+        defer { stackNode.deallocate() }
+        let stackEdge = UnsafeMutablePointer<Int32>.allocate(capacity: maxDepth + 1)
+        defer { stackEdge.deallocate() }
         for j in 0...m { rows[j] = j }
-        var path = [UInt32](repeating: 0, count: maxDepth + 1)
-        var out: [Match] = []
-        // Explicit stack of (node, depth, next edge offset).
-        var stack: [(node: Int32, depth: Int, edge: Int32)] = [(0, 0, 0)]
-        while !stack.isEmpty {
-            let top = stack.count - 1
-            let (node, depth, edge) = stack[top]
-            if edge >= edgeCount[Int(node)] || depth >= maxDepth {
-                stack.removeLast()
+        path[0] = 0
+        var top = 0  // the stack holds depths 0...top
+        stackNode[0] = 0
+        stackEdge[0] = 0
+        while top >= 0 {
+            let node = Int(stackNode[top])
+            let depth = top
+            let edge = stackEdge[top]
+            if edge >= t.edgeCount[node] || depth >= maxDepth {
+                top -= 1
                 continue
             }
-            stack[top].edge += 1
-            let e = Int(firstEdge[Int(node)] + edge)
-            let c = labels[e]
-            let child = targets[e]
+            stackEdge[top] = edge + 1
+            let e = Int(t.firstEdge[node] + edge)
+            let c = t.labels[e]
+            let child = t.targets[e]
             let d = depth + 1
             path[d] = c
-            let base = d * width
-            let prev = depth * width
-            rows[base] = d
+            let row = rows + d * width
+            let prev = rows + depth * width
+            row[0] = d
             var rowMin = d
-            // Only the diagonal band |j - d| <= maxDistance can hold a value within the
-            // distance; cells just outside it are set to maxDistance + 1 (any value above the
-            // limit acts the same), so a row costs 2k + 1 cells rather than the query's length.
-            let lo = max(1, d - maxDistance)
-            let hi = min(m, d + maxDistance)
-            if lo > 1 { rows[base + lo - 1] = maxDistance + 1 }
-            if hi < m { rows[base + hi + 1] = maxDistance + 1 }
+            let lo = max(1, d - k)
+            let hi = min(m, d + k)
+            if lo > 1 { row[lo - 1] = k + 1 }
+            if hi < m { row[hi + 1] = k + 1 }
             if lo <= hi {
+                let previousLabel = path[d - 1]
                 for j in lo...hi {
                     let cost = q[j - 1] == c ? 0 : 1
-                    var v = min(rows[prev + j] + 1, rows[base + j - 1] + 1, rows[prev + j - 1] + cost)
-                    if d >= 2, j >= 2, c == q[j - 2], path[d - 1] == q[j - 1] {
+                    var v = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + cost)
+                    if d >= 2, j >= 2, c == q[j - 2], previousLabel == q[j - 1] {
                         v = min(v, rows[(d - 2) * width + j - 2] + 1)
                     }
-                    rows[base + j] = v
+                    row[j] = v
                     if v < rowMin { rowMin = v }
                 }
             }
-            if rowMin > maxDistance { continue }
-            let w = wordAt[Int(child)]
-            if w >= 0, lo <= m, m <= hi, rows[base + m] <= maxDistance, rows[base + m] > 0 {
-                out.append(Match(word: words[Int(w)], distance: rows[base + m], weight: Int(weights[Int(w)])))
+            if rowMin > k { continue }
+            let w = t.wordAt[Int(child)]
+            if w >= 0, lo <= m, m <= hi, row[m] <= k, row[m] > 0 {
+                out.append((w, row[m]))
             }
-            stack.append((child, d, 0))
+            top += 1
+            stackNode[top] = child
+            stackEdge[top] = 0
         }
-        return out
     }
 
     /// Optimal string alignment distance between two words (for small ad-hoc lists).
