@@ -53,7 +53,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("master-key-file"), help: "File holding the 32-byte master key.") var masterKeyFile: String?
 
     func run() async throws {
-        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        LoggingSystem.bootstrap { StderrLogHandler(label: $0) }
         var c = try options.configuration(configFile: config)
         if let host { c.host = host }
         if let port { c.port = port }

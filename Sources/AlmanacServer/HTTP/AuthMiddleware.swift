@@ -38,8 +38,7 @@ public struct AuthMiddleware: RouterMiddleware {
             throw AuthFailure.invalidToken(error.message)
         }
         var tenant = caller.tenant
-        let query = try QueryParameters(query: request.uri.query)
-        if let asked = query["tenant"] {
+        if let asked = try Self.tenantParameter(request.uri.query) {
             guard caller.tenant == TenantName.platform, caller.scopes.contains(Scope.admin) else {
                 context.logger.notice(
                     "?tenant= refused for a non-operator",
@@ -53,9 +52,20 @@ public struct AuthMiddleware: RouterMiddleware {
         }
         var context = context
         context.principal = Principal(tenant: tenant, tokenTenant: caller.tenant, scopes: caller.scopes, clientID: caller.clientID)
-        context.logger[metadataKey: "client_id"] = .string(caller.clientID)
-        context.logger[metadataKey: "tenant"] = .string(tenant)
+        // One metadata assignment rather than two subscripts: a handler may render its
+        // metadata on every change.
+        var metadata = context.logger.handler.metadata
+        metadata["client_id"] = .string(caller.clientID)
+        metadata["tenant"] = .string(tenant)
+        context.logger.handler.metadata = metadata
         return try await next(request, context)
+    }
+
+    /// `?tenant=`, if the query has it. Most queries do not: those without the word
+    /// `tenant` and without percent-escapes (which could spell it) are not parsed here.
+    static func tenantParameter(_ query: String?) throws -> String? {
+        guard let query, query.utf8.contains(UInt8(ascii: "%")) || query.contains("tenant") else { return nil }
+        return try QueryParameters(query: query)["tenant"]
     }
 }
 
