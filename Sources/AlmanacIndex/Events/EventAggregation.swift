@@ -27,6 +27,9 @@ public struct HistogramResult: Sendable, Equatable {
     public var buckets: [Bucket]
     /// The top values of the split field over the whole range, or nil without split.
     public var splitKeys: [String]?
+
+    /// The split entry counting everything outside `splitKeys`.
+    public static let otherKey = "other"
 }
 
 public struct TermsResult: Sendable, Equatable {
@@ -172,8 +175,10 @@ struct ColumnAggregator: Sendable {
                 }
             }
         }
-        let top = counter.result(size: split.size, total: pairs.count)
-        let keys = top.buckets.map(\.key)
+        // A value spelled `other` is never a split key of its own: it would collide with the
+        // `other` entry (everything not listed), which is where it is counted instead.
+        let top = counter.result(size: split.size + 1, total: pairs.count)
+        let keys = Array(top.buckets.map(\.key).filter { $0 != HistogramResult.otherKey }.prefix(split.size))
         var slotOfName: [ExactString: Int] = [:]
         for (i, k) in keys.enumerated() { slotOfName[ExactString(k)] = i }
         var slotOfTerm: [Int64: Int] = [:]

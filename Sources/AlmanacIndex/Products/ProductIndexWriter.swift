@@ -76,7 +76,7 @@ public final class ProductIndexWriter {
             }
         }
         try commit(watermark: watermark)
-        if vocabulary.add(words) { vocabulary.rebuild() }
+        if vocabulary.add(words) { vocabulary.rebuildInBackground() }
         return touched
     }
 
@@ -92,7 +92,7 @@ public final class ProductIndexWriter {
             words.formUnion(document.words)
             try database.add(try document.xapianDocument(batch: &batch))
         }
-        if vocabulary.add(words) { vocabulary.rebuild() }
+        if vocabulary.add(words) { vocabulary.rebuildInBackground() }
     }
 
     /// Advances `lastSeq` without a commit when a batch held no product changes.

@@ -1,4 +1,5 @@
 import AlmanacCore
+import Foundation
 import Synchronization
 
 /// The live vocabulary that typo tolerance expands query words against.
@@ -11,10 +12,12 @@ public final class TypoVocabulary: Sendable {
         var trie: TypoTrie
         var known: Set<String>
         var recent: [String: Int]
+        var rebuilding = false
     }
 
     private let state: Mutex<State>
-    /// When the recent set grows past this, the owner should call `rebuild()`.
+    /// When the recent set grows past this, the owner should call `rebuildInBackground()`
+    /// (queries check the recent words one by one, so the set must stay small).
     public let rebuildThreshold: Int
 
     public init(entries: [(String, Int)] = [], rebuildThreshold: Int = 5_000) {
@@ -39,6 +42,22 @@ public final class TypoVocabulary: Sendable {
                 s.recent[word, default: 0] += 1
             }
             return s.recent.count > rebuildThreshold
+        }
+    }
+
+    /// Starts `rebuild()` on a thread of its own unless one is running, so the indexer does
+    /// not wait for it (a rebuild sorts the whole vocabulary: tens of milliseconds at 80k
+    /// words). Searches use the old trie plus the recent words until it is done.
+    public func rebuildInBackground() {
+        let start = state.withLock { s in
+            if s.rebuilding { return false }
+            s.rebuilding = true
+            return true
+        }
+        guard start else { return }
+        Thread.detachNewThread {
+            self.rebuild()
+            self.state.withLock { $0.rebuilding = false }
         }
     }
 

@@ -140,18 +140,13 @@ enum EventRendering {
                         w.int(b.split[j])
                         w.comma()
                     }
-                    w.key("other")
+                    w.key(HistogramResult.otherKey)
                     w.int(b.split.last ?? 0)
                     w.endObject()
                 }
                 w.endObject()
             }
             w.endArray()
-            if let keys = h.splitKeys {
-                w.comma()
-                w.key("split_keys")
-                w.write(.array(keys.map { .string($0) }))
-            }
             w.endObject()
         case .terms(let t):
             w.write([
