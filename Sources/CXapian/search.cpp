@@ -114,7 +114,17 @@ cxapian_result *run_search(const cxapian_database &db, const cxapian_query &quer
     // Declared before the Enquire, which keeps a (non-owning) pointer to it.
     CachingKeyMaker keys;
     Xapian::Enquire enquire(db.db);
-    enquire.set_query(query.query);
+    if (o.weighting == CXAPIAN_WEIGHTING_BOOL) {
+        // Xapian 1.4.22 (Debian 12) bug: an unweighted lone term (a term query, or
+        // FILTER(term, ...), under BoolWeight) with check_at_least over the matches throws
+        // "DatabaseCorruptError: Unexpected end of posting list" once documents have been
+        // deleted from that term's posting list; the index itself is sound (xapian-check).
+        // Found by fuzzing the HTTP API; reproduced with Xapian's own Python bindings.
+        // Filtering MatchAll by the query gives the same matches by another path.
+        enquire.set_query(Xapian::Query(Xapian::Query::OP_FILTER, Xapian::Query::MatchAll, query.query));
+    } else {
+        enquire.set_query(query.query);
+    }
     switch (o.weighting) {
     case CXAPIAN_WEIGHTING_BM25: enquire.set_weighting_scheme(Xapian::BM25Weight()); break;
     case CXAPIAN_WEIGHTING_BOOL: enquire.set_weighting_scheme(Xapian::BoolWeight()); break;

@@ -8,7 +8,8 @@ import Synchronization
 /// Xapian has no internal locking, so a handle is used by one thread at a time: a caller
 /// checks one out, runs its closure on the blocking thread pool (never on an event loop
 /// or Swift's cooperative pool), and checks it back in. A handle whose generation is older
-/// than the published one `reopen()`s first; `DatabaseModifiedError` reopens and retries.
+/// than the published one `reopen()`s first; a read whose revision a writer overwrote
+/// meanwhile reopens and runs again (`XapianDatabase.retryingStaleReads`).
 public final class ReaderPool: Sendable {
     /// One reader handle and the generation it last reopened at.
     ///
@@ -73,12 +74,7 @@ public final class ReaderPool: Sendable {
                     _ = try handle.database.reopen()
                     handle.generation = target.0
                 }
-                do {
-                    return try body(handle.database)
-                } catch let error as XapianError where error.code == .databaseModified {
-                    _ = try handle.database.reopen()
-                    return try body(handle.database)
-                }
+                return try handle.database.retryingStaleReads { try body(handle.database) }
             }
         } catch {
             healthy = !(error is XapianError)

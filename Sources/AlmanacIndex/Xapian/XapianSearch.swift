@@ -1,18 +1,52 @@
 import CXapian
 
 extension XapianDatabase {
-    /// Runs `query` once, in a single CXapian call (matching, hits, spies).
+    /// Runs `query` in a single CXapian call (matching, hits, spies).
     ///
-    /// If a writer has overwritten the revision this reader was reading
-    /// (`.databaseModified`), the handle reopens and the search runs once more.
+    /// If a writer has overwritten the revision this reader was reading, the handle reopens
+    /// and the search runs again (see `retryingStaleReads`).
     public func search(_ query: XapianQuery, _ options: XapianSearchOptions = .init()) throws
         -> XapianSearchResult
     {
-        do {
-            return try searchOnce(query, options)
-        } catch let error as XapianError where error.code == .databaseModified {
-            try reopen()
-            return try searchOnce(query, options)
+        try retryingStaleReads { try searchOnce(query, options) }
+    }
+
+    /// How many times a read is attempted while writers keep overwriting its revision.
+    public static let staleReadAttempts = 16
+
+    /// Runs `body`, reopening and running it again while the revision it read went stale.
+    ///
+    /// A writer reuses the blocks of revisions older than the previous one, so a reader
+    /// whose revision is two commits old reads blocks that now hold something else. Xapian
+    /// says so with `DatabaseModifiedError`, and in some posting-list paths with
+    /// `DatabaseCorruptError` ("Unexpected end of posting list"; found by fuzzing the HTTP
+    /// API under writes). A corrupt error counts as stale only when `reopen()` finds a newer
+    /// revision; on the latest revision it is real and thrown. Under a storm of commits one
+    /// retry can lose the race again, hence several attempts.
+    public func retryingStaleReads<T>(_ body: () throws -> T) throws -> T {
+        var attempt = 1
+        while true {
+            do {
+                return try body()
+            } catch let error as XapianError where error.isStaleRead && attempt < Self.staleReadAttempts {
+                let moved = try reopenToLatest()
+                if error.code == .databaseCorrupt && !moved { throw error }
+                attempt += 1
+            }
+        }
+    }
+
+    /// `reopen()`, which can itself lose the race with a writer that keeps committing:
+    /// retried a few times. True when a newer revision was found.
+    private func reopenToLatest() throws -> Bool {
+        var attempt = 1
+        while true {
+            do {
+                return try reopen()
+            } catch let error as XapianError where error.isStaleRead && attempt < Self.staleReadAttempts {
+                // The revision being opened was overwritten: a newer one exists.
+                attempt += 1
+            }
         }
     }
 
@@ -204,4 +238,9 @@ private func convertResult(_ result: OpaquePointer, _ options: XapianSearchOptio
         matchesUpperBound: Int(info.matches_upper_bound),
         skippedBySearchAfter: Int(info.skipped_by_search_after),
         spyResults: spyResults)
+}
+
+extension XapianError {
+    /// Errors a reader gets when a writer overwrote the revision it was reading.
+    var isStaleRead: Bool { code == .databaseModified || code == .databaseCorrupt }
 }
