@@ -44,7 +44,10 @@ void cxapian_query_free(cxapian_query *query) {
 }
 
 cxapian_query *cxapian_query_match_all(cxapian_error *err) {
-    return make(err, [] { return Xapian::Query::MatchAll; });
+    // A fresh Query rather than a copy of the static Query::MatchAll: Xapian's query
+    // reference counts are not atomic, so copying one shared object from several threads
+    // races (it crashed the test suite once: a use after free inside libxapian).
+    return make(err, [] { return Xapian::Query(std::string()); });
 }
 
 cxapian_query *cxapian_query_match_nothing(cxapian_error *err) {

@@ -120,8 +120,10 @@ cxapian_result *run_search(const cxapian_database &db, const cxapian_query &quer
         // "DatabaseCorruptError: Unexpected end of posting list" once documents have been
         // deleted from that term's posting list; the index itself is sound (xapian-check).
         // Found by fuzzing the HTTP API; reproduced with Xapian's own Python bindings.
-        // Filtering MatchAll by the query gives the same matches by another path.
-        enquire.set_query(Xapian::Query(Xapian::Query::OP_FILTER, Xapian::Query::MatchAll, query.query));
+        // Filtering MatchAll by the query gives the same matches by another path. MatchAll
+        // is built here, not copied from the static Query::MatchAll: reference counts are
+        // not atomic, and searches run on several threads at once.
+        enquire.set_query(Xapian::Query(Xapian::Query::OP_FILTER, Xapian::Query(std::string()), query.query));
     } else {
         enquire.set_query(query.query);
     }

@@ -90,6 +90,32 @@ struct XapianDatabaseTests {
         }
     }
 
+    /// Searches on separate handles run on several threads at once. Nothing Xapian
+    /// reference-counts may be shared between them (its counts are not atomic): copying the
+    /// static `Query::MatchAll` from every search crashed the suite once.
+    @Test func concurrentSearchesOnSeparateHandles() throws {
+        try withTemporaryDirectory { dir in
+            let path = dir + "/db"
+            let writer = try XapianWritableDatabase(path: path)
+            try index((0..<300).map { Product(id: "p\($0)", text: "kettle \($0)", tags: ["tenant"]) }, into: writer)
+            // One handle per thread; each is used by its own iteration only.
+            nonisolated(unsafe) let readers = try (0..<4).map { _ in try XapianDatabase(path: path) }
+            let failures = Mutex(0)
+            DispatchQueue.concurrentPerform(iterations: readers.count) { i in
+                for round in 0..<400 {
+                    do {
+                        let query = round % 2 == 0 ? try XapianQuery.term("XTtenant") : try XapianQuery.andNot(.matchAll(), try .term("Qp1"))
+                        let result = try readers[i].search(query, exactOptions(maxItems: 5, weighting: .bool))
+                        if result.matchesLowerBound < 299 { failures.withLock { $0 += 1 } }
+                    } catch {
+                        failures.withLock { $0 += 1 }
+                    }
+                }
+            }
+            #expect(failures.withLock { $0 } == 0)
+        }
+    }
+
     /// The product search's shape under the HTTP API's write pattern: a boolean tenant
     /// term over every document, exact counts and a value spy, while a writer commits one
     /// replace, delete or add at a time.
