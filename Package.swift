@@ -93,10 +93,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        .testTarget(name: "AlmanacCoreTests", dependencies: ["AlmanacCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "AlmanacIndexTests", dependencies: ["AlmanacIndex"], swiftSettings: swiftSettings),
+        .testTarget(name: "AlmanacCoreTests", dependencies: ["AlmanacCore", "AlmanacTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "AlmanacIndexTests", dependencies: ["AlmanacIndex", "AlmanacTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "AlmanacAuthTests", dependencies: ["AlmanacAuth", "AlmanacTestSupport"], swiftSettings: swiftSettings),
-        // Test helpers shared by test targets (a private redis-server, child processes, PyJWT).
+        // Test helpers shared by test targets (a private redis-server, child processes, PyJWT,
+        // a seeded random generator).
         .target(name: "AlmanacTestSupport", path: "Tests/AlmanacTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "AlmanacCacheTests", dependencies: ["AlmanacCache", "AlmanacTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "AlmanacStoreTests", dependencies: ["AlmanacStore"], swiftSettings: swiftSettings),

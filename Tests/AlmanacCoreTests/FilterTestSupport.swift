@@ -1,4 +1,5 @@
 import AlmanacCore
+import AlmanacTestSupport
 
 /// Shorthands for building expected filter trees in tests.
 enum FilterTest {
@@ -47,23 +48,5 @@ enum FilterTest {
     }
 }
 
-/// SplitMix64: a small, fast, seeded generator so property tests are deterministic.
-struct FilterTestRNG: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-
-    mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
-
-    mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
-}
+/// The property tests' generator (SplitMix64, seeded: runs are repeatable).
+typealias FilterTestRNG = SeededGenerator

@@ -1,4 +1,5 @@
 import AlmanacIndex
+import AlmanacTestSupport
 import Testing
 
 /// The typo vocabulary's trie walk (banded Damerau-Levenshtein over shared prefixes) must
@@ -21,15 +22,15 @@ struct TypoTrieTests {
     /// Random vocabularies over a small alphabet (so near neighbours are common), random
     /// queries, distances 1 and 2: the trie agrees with the pairwise distance every time.
     @Test func agreesWithPairwiseDistance() {
-        var rng = SplitMix64(seed: 0xA1_3A_4A_C0)
+        var rng = SeededGenerator(seed: 0xA1_3A_4A_C0)
         let alphabet = Array("abcde").map(String.init)
-        func word(_ length: Int) -> String { (0..<length).map { _ in alphabet[Int(rng.next() % 5)] }.joined() }
+        func word(_ length: Int) -> String { (0..<length).map { _ in rng.pick(alphabet) }.joined() }
         for _ in 0..<40 {
-            let words = (0..<300).map { _ in word(1 + Int(rng.next() % 9)) }
+            let words = (0..<300).map { _ in word(1 + rng.below(9)) }
             let trie = TypoTrie(entries: words.map { ($0, 1) })
             let vocabulary = Set(words)
             for _ in 0..<20 {
-                let query = word(1 + Int(rng.next() % 10))
+                let query = word(1 + rng.below(10))
                 for k in 1...2 {
                     let expected = Set(vocabulary.filter { $0 != query && TypoTrie.distance(query, $0, limit: k) != nil })
                     let got = trie.search(query, maxDistance: k)
@@ -40,18 +41,5 @@ struct TypoTrieTests {
                 }
             }
         }
-    }
-}
-
-/// A small deterministic generator (the tests must not depend on the system's).
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -40,33 +40,20 @@ struct XapianDatabaseTests {
             try index(products, into: writer)
             let reader = try XapianDatabase(path: path)
             let query = try XapianQuery.filter(try .term("Zkettl"), try .term("XTall"))
-            let done = Mutex(false)
-            let writerFailure = Mutex<String?>(nil)
-            let finished = DispatchSemaphore(value: 0)
-            // XapianWritableDatabase is not Sendable; it is used by this thread only from here on.
-            nonisolated(unsafe) let ownedWriter = writer
-            Thread.detachNewThread {
-                defer { finished.signal() }
-                do {
-                    for round in 0..<100 {
-                        let batch = (0..<100).map { i in
-                            Product(id: "p\((round * 97 + i * 31) % 3000)", text: "red kettle round \(round) steel", tags: ["all", "r\(round)"])
-                        }
-                        try index(batch, into: ownedWriter)
-                    }
-                } catch {
-                    writerFailure.withLock { $0 = "\(error)" }
-                }
-                done.withLock { $0 = true }
-            }
             var searches = 0
-            while !done.withLock({ $0 }) {
+            let writerFailure = try whileWriting(writer) { writer in
+                for round in 0..<100 {
+                    let batch = (0..<100).map { i in
+                        Product(id: "p\((round * 97 + i * 31) % 3000)", text: "red kettle round \(round) steel", tags: ["all", "r\(round)"])
+                    }
+                    try index(batch, into: writer)
+                }
+            } read: {
                 let result = try reader.search(query, exactOptions(maxItems: 50, spies: [.valueCount(slot: Slot.id)]))
                 #expect(result.matchesLowerBound == 3000)
                 searches += 1
             }
-            finished.wait()
-            #expect(writerFailure.withLock { $0 } == nil)
+            #expect(writerFailure == nil)
             #expect(searches > 0)
         }
     }
@@ -125,41 +112,29 @@ struct XapianDatabaseTests {
             let writer = try XapianWritableDatabase(path: path)
             try index((0..<2000).map { Product(id: "p\($0)", text: "item \($0) kettle", tags: ["tenant"]) }, into: writer)
             let reader = try XapianDatabase(path: path)
-            let done = Mutex(false)
-            let writerFailure = Mutex<String?>(nil)
-            let finished = DispatchSemaphore(value: 0)
-            // XapianWritableDatabase is not Sendable; it is used by this thread only from here on.
-            nonisolated(unsafe) let ownedWriter = writer
-            Thread.detachNewThread {
-                defer { finished.signal() }
-                do {
-                    let stemmer = try XapianStemmer(language: "english")
-                    var next = 2000
-                    // A commit every couple of milliseconds: far more often than the indexer
-                    // commits, and yet a search must get through between two of them.
-                    for round in 0..<300 {
-                        usleep(2_000)
-                        switch round % 3 {
-                        case 0:
-                            let p = Product(id: "p\((round * 37) % next)", text: "changed \(round)", tags: ["tenant", "r\(round % 5)"])
-                            _ = try ownedWriter.replace(uniqueTerm: "Q" + p.id, with: try makeDocument(p, stemmer: stemmer))
-                        case 1:
-                            try ownedWriter.delete(uniqueTerm: "Qp\((round * 53) % next)")
-                        default:
-                            _ = try ownedWriter.add(try makeDocument(Product(id: "p\(next)", text: "new", tags: ["tenant"]), stemmer: stemmer))
-                            next += 1
-                        }
-                        try ownedWriter.commit()
-                    }
-                } catch {
-                    writerFailure.withLock { $0 = "\(error)" }
-                }
-                done.withLock { $0 = true }
-            }
             let query = try XapianQuery.term("XTtenant")
             var searches = 0
             var failures: [String] = []
-            while !done.withLock({ $0 }) {
+            let writerFailure = try whileWriting(writer) { writer in
+                let stemmer = try XapianStemmer(language: "english")
+                var next = 2000
+                // A commit every couple of milliseconds: far more often than the indexer
+                // commits, and yet a search must get through between two of them.
+                for round in 0..<300 {
+                    usleep(2_000)
+                    switch round % 3 {
+                    case 0:
+                        let p = Product(id: "p\((round * 37) % next)", text: "changed \(round)", tags: ["tenant", "r\(round % 5)"])
+                        _ = try writer.replace(uniqueTerm: "Q" + p.id, with: try makeDocument(p, stemmer: stemmer))
+                    case 1:
+                        try writer.delete(uniqueTerm: "Qp\((round * 53) % next)")
+                    default:
+                        _ = try writer.add(try makeDocument(Product(id: "p\(next)", text: "new", tags: ["tenant"]), stemmer: stemmer))
+                        next += 1
+                    }
+                    try writer.commit()
+                }
+            } read: {
                 do {
                     _ = try reader.search(query, exactOptions(maxItems: 20, weighting: .bool, spies: [.valueCount(slot: Slot.id)]))
                     searches += 1
@@ -167,11 +142,10 @@ struct XapianDatabaseTests {
                     failures.append("\(error)")
                 }
             }
-            finished.wait()
             let fresh = try XapianDatabase(path: path)
             #expect(throws: Never.self) { _ = try fresh.search(query, exactOptions(maxItems: 20, weighting: .bool, spies: [.valueCount(slot: Slot.id)])) }
             #expect(throws: Never.self) { _ = try fresh.search(query, exactOptions(maxItems: 20, weighting: .bool)) }
-            #expect(writerFailure.withLock { $0 } == nil)
+            #expect(writerFailure == nil)
             #expect(failures.isEmpty, "\(failures.count) of \(searches + failures.count) searches failed; first: \(failures.first ?? "")")
         }
     }

@@ -1,5 +1,6 @@
 import AlmanacIndex
 import Foundation
+import Synchronization
 import Testing
 
 /// Runs `body` with a fresh temporary directory that is removed afterwards.
@@ -89,4 +90,25 @@ func expectXapianError(
     } catch {
         Issue.record("expected XapianError \(code), got \(error)", sourceLocation: sourceLocation)
     }
+}
+
+/// Runs `write` on a thread of its own, which owns `writer` from then on, and `read` on the
+/// calling thread over and over until `write` returns. Answers `write`'s error, if any.
+func whileWriting(
+    _ writer: XapianWritableDatabase, _ write: @escaping @Sendable (XapianWritableDatabase) throws -> Void,
+    read: () throws -> Void
+) throws -> String? {
+    let done = Mutex(false)
+    let failure = Mutex<String?>(nil)
+    let finished = DispatchSemaphore(value: 0)
+    // XapianWritableDatabase is not Sendable: after this point only the writer thread uses it.
+    nonisolated(unsafe) let owned = writer
+    Thread.detachNewThread {
+        defer { finished.signal() }
+        do { try write(owned) } catch { failure.withLock { $0 = "\(error)" } }
+        done.withLock { $0 = true }
+    }
+    defer { finished.wait() }
+    while !done.withLock({ $0 }) { try read() }
+    return failure.withLock { $0 }
 }
