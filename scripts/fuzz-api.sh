@@ -52,15 +52,17 @@ TOKEN=$(curl -sf "http://127.0.0.1:$PORT/v1/auth/token" -d grant_type=client_cre
 # Writes are rate limited per client (429 is a declared, correct answer); revoking the
 # fuzzing client or rotating keys mid-run would turn the rest into 401s, so those two
 # operations are left out, as are the two NDJSON `_bulk` bodies (schemathesis has no
-# serializer for application/x-ndjson; the integration tests cover them). A 500 is an undocumented status, which status_code_conformance
-# reports; `not_a_server_error` is not used because a `min_seq` the index has not reached
-# is a 503 after 5 s by the contract (API.md, read-your-writes), and the fuzzer sends many.
+# serializer for application/x-ndjson; the integration tests cover them). A 500 is an
+# undocumented status, which status_code_conformance reports; `not_a_server_error` is not
+# used because a `min_seq` the index has not reached is a 503 after 5 s by the contract
+# (API.md, read-your-writes), and the fuzzer sends many.
 set +e
-schemathesis run "http://127.0.0.1:$PORT/openapi.json" \
+# From the work directory: schemathesis keeps a cache (.schemathesis/) where it runs.
+(cd "$WORK" && schemathesis run "http://127.0.0.1:$PORT/openapi.json" \
   --header "Authorization: Bearer $TOKEN" \
   --checks status_code_conformance,content_type_conformance \
   --exclude-path-regex '^/v1/clients/\{id\}$|^/v1/keys/rotate$|/_bulk$' \
-  --max-time "$MAX_TIME" --workers 1
+  --max-time "$MAX_TIME" --workers 1)
 STATUS=$?
 set -e
 # Every 5xx is logged at error level; the only expected ones are min_seq's 503s.
