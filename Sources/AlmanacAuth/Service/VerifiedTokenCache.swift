@@ -48,6 +48,4 @@ final class VerifiedTokenCache: Sendable {
     func remove(_ token: String) {
         _ = entries.withLock { $0.removeValue(forKey: token) }
     }
-
-    var count: Int { entries.withLock { $0.count } }
 }

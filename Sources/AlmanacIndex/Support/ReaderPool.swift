@@ -74,7 +74,9 @@ public final class ReaderPool: Sendable {
                     _ = try handle.database.reopen()
                     handle.generation = target.0
                 }
-                return try handle.database.retryingStaleReads { try body(handle.database) }
+                // Searches retry by themselves; this covers the body's other reads (counts,
+                // metadata) with one reopen-and-rerun, so retries never multiply.
+                return try handle.database.retryingStaleReads(attempts: 2) { try body(handle.database) }
             }
         } catch {
             healthy = !(error is XapianError)

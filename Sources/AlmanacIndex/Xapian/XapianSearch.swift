@@ -23,12 +23,14 @@ extension XapianDatabase {
     /// API under writes). A corrupt error counts as stale only when `reopen()` finds a newer
     /// revision; on the latest revision it is real and thrown. Under a storm of commits one
     /// retry can lose the race again, hence several attempts.
-    public func retryingStaleReads<T>(_ body: () throws -> T) throws -> T {
+    /// `attempts` bounds the runs of `body`: a caller whose body only calls `search` (which
+    /// retries by itself) needs few.
+    public func retryingStaleReads<T>(attempts: Int = staleReadAttempts, _ body: () throws -> T) throws -> T {
         var attempt = 1
         while true {
             do {
                 return try body()
-            } catch let error as XapianError where error.isStaleRead && attempt < Self.staleReadAttempts {
+            } catch let error as XapianError where error.isStaleRead && attempt < attempts {
                 let moved = try reopenToLatest()
                 if error.code == .databaseCorrupt && !moved { throw error }
                 attempt += 1
