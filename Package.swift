@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "AlmanacStore", targets: ["AlmanacStore"]),
         .library(name: "AlmanacAuth", targets: ["AlmanacAuth"]),
         .library(name: "AlmanacCache", targets: ["AlmanacCache"]),
+        .library(name: "AlmanacApp", targets: ["AlmanacApp"]),
         .library(name: "AlmanacServer", targets: ["AlmanacServer"]),
     ],
     dependencies: [
@@ -72,10 +73,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The application layer: catalogue and timeline as two peers of one shape (writes,
+        // cached queries, projection into the index), between the HTTP edge and the engines.
+        .target(
+            name: "AlmanacApp",
+            dependencies: [
+                "AlmanacCore", "AlmanacStore", "AlmanacIndex", "AlmanacCache", "AlmanacAuth",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "AlmanacServer",
             dependencies: [
-                "AlmanacCore", "AlmanacStore", "AlmanacIndex", "AlmanacCache", "AlmanacAuth",
+                "AlmanacApp", "AlmanacCore", "AlmanacStore", "AlmanacIndex", "AlmanacCache", "AlmanacAuth",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -87,7 +100,7 @@ let package = Package(
         .executableTarget(
             name: "almanac",
             dependencies: [
-                "AlmanacServer",
+                "AlmanacApp", "AlmanacServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -104,7 +117,7 @@ let package = Package(
         .testTarget(
             name: "AlmanacServerTests",
             dependencies: [
-                "AlmanacServer", "AlmanacTestSupport",
+                "AlmanacApp", "AlmanacServer", "AlmanacTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

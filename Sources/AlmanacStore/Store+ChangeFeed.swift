@@ -21,6 +21,10 @@ public struct StoredEvent: Sendable {
 public struct ChangeBatch<Change: Sendable>: Sendable {
     public var changes: [Change]
     public var watermark: Int64
+    public init(changes: [Change], watermark: Int64) {
+        self.changes = changes
+        self.watermark = watermark
+    }
 }
 
 extension Store {
@@ -54,27 +58,19 @@ extension Store {
         }
     }
 
-    /// Every stored product, in chunks of `chunk`, for a rebuild. Runs on one snapshot.
-    public func forEachProduct(chunk: Int = 2000, _ body: ([ProductChange]) throws -> Void) throws -> Int64 {
+    /// Stored products after `key` in (tenant, id) order, at most `limit`: a rebuild reads
+    /// the products themselves, since the change log keeps only what is not yet indexed.
+    public func products(after key: (tenant: String, id: String)?, limit: Int) throws -> [ProductChange] {
         try pool.read { db in
-            let head = try Self.headSeq(db)
-            var lastKey: (String, String)? = nil
-            while true {
-                let rows: [Row]
-                if let (t, i) = lastKey {
-                    rows = try Row.fetchAll(
-                        db, sql: "SELECT seq, tenant, id, body FROM products WHERE (tenant, id) > (?, ?) ORDER BY tenant, id LIMIT ?",
-                        arguments: [t, i, chunk])
-                } else {
-                    rows = try Row.fetchAll(
-                        db, sql: "SELECT seq, tenant, id, body FROM products ORDER BY tenant, id LIMIT ?", arguments: [chunk])
-                }
-                if rows.isEmpty { break }
-                let changes = rows.map { ProductChange(seq: $0[0], tenant: $0[1], id: $0[2], body: $0[3]) }
-                try body(changes)
-                lastKey = (changes.last!.tenant, changes.last!.id)
+            let rows: [Row]
+            if let key {
+                rows = try Row.fetchAll(
+                    db, sql: "SELECT seq, tenant, id, body FROM products WHERE (tenant, id) > (?, ?) ORDER BY tenant, id LIMIT ?",
+                    arguments: [key.tenant, key.id, limit])
+            } else {
+                rows = try Row.fetchAll(db, sql: "SELECT seq, tenant, id, body FROM products ORDER BY tenant, id LIMIT ?", arguments: [limit])
             }
-            return head
+            return rows.map { ProductChange(seq: $0[0], tenant: $0[1], id: $0[2], body: $0[3]) }
         }
     }
 
@@ -97,10 +93,15 @@ extension Store {
     }
 
     /// Drops applied product change rows at or below `seq` (the index holds them now).
-    public func pruneProductChanges(through seq: Int64) async throws {
-        try await pool.write { db in
+    public func pruneProductChanges(through seq: Int64) throws {
+        try pool.write { db in
             try db.execute(sql: "DELETE FROM product_changes WHERE seq <= ?", arguments: [seq])
         }
+    }
+
+    /// Rows in the product change log (bounded: the indexer prunes what it applied).
+    public func productChangeCount() throws -> Int {
+        try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM product_changes") ?? 0 }
     }
 
     /// Counts for `almanac check`: products and events per tenant.

@@ -35,6 +35,11 @@ public final class Store: Sendable {
         try pool.read { db in try Store.headSeq(db) }
     }
 
+    /// The last seq handed out, read on GRDB's reader queue.
+    public func headSeq() async throws -> Int64 {
+        try await pool.read { db in try Store.headSeq(db) }
+    }
+
     static func headSeq(_ db: Database) throws -> Int64 {
         try Int64.fetchOne(db, sql: "SELECT value FROM sequence WHERE id = 1") ?? 0
     }

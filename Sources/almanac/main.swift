@@ -1,6 +1,7 @@
 import AlmanacAuth
 import AlmanacCore
 import AlmanacServer
+import AlmanacApp
 import AlmanacStore
 import ArgumentParser
 import Foundation

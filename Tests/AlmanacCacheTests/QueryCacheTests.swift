@@ -7,7 +7,7 @@ import Testing
     @Test func missThenHitReturnsIdenticalBytes() async throws {
         try await TestRedisServer.withRedisURL { url in
             let cache = QueryCache(pool: try makePool(url))
-            let key = CacheKey(tenant: "t1", collection: "products", generation: 3, digestHex: uniqueKey("d")).rawValue
+            let key = CacheKey(tenant: "t1", collection: .products, generation: 3, digestHex: uniqueKey("d")).rawValue
             let payload: [UInt8] = Array(#"{"hits":[],"took_ms":0.1}"#.utf8) + [0, 0xff, 0xc3, 0xa9]
             let computed = Counter()
 

@@ -50,17 +50,17 @@ import Testing
 
 @Suite struct CacheKeyTests {
     @Test func format() {
-        let key = CacheKey(tenant: "acme", collection: "products", generation: 42, digestHex: "ABCDEF01")
+        let key = CacheKey(tenant: "acme", collection: .products, generation: 42, digestHex: "ABCDEF01")
         #expect(key.rawValue == "almanac:acme|products|42|abcdef01")
-        let fromBytes = CacheKey(tenant: "acme", collection: "events", generation: UInt64(7), digest: [0x00, 0x0f, 0xa0, 0xff])
+        let fromBytes = CacheKey(tenant: "acme", collection: .events, generation: UInt64(7), digest: [0x00, 0x0f, 0xa0, 0xff])
         #expect(fromBytes.rawValue == "almanac:acme|events|7|000fa0ff")
     }
 
     @Test func separatorsCannotCollide() {
-        let a = CacheKey(tenant: "a|b", collection: "c", generation: 1, digestHex: "00")
-        let b = CacheKey(tenant: "a", collection: "b|c", generation: 1, digestHex: "00")
+        let a = CacheKey(tenant: "a|products", collection: .events, generation: 1, digestHex: "00")
+        let b = CacheKey(tenant: "a", collection: .products, generation: 1, digestHex: "00")
         #expect(a != b)
-        #expect(a.rawValue == "almanac:a%7Cb|c|1|00")
-        #expect(CacheKey(tenant: "100%", collection: "x", generation: 0, digestHex: "").rawValue == "almanac:100%25|x|0|")
+        #expect(a.rawValue == "almanac:a%7Cproducts|events|1|00")
+        #expect(CacheKey(tenant: "100%", collection: .products, generation: 0, digestHex: "").rawValue == "almanac:100%25|products|0|")
     }
 }

@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Testing
 
+@testable import AlmanacApp
 @testable import AlmanacServer
 
 /// Hostile bearer tokens, each refused over HTTP with 401 and

@@ -5,6 +5,7 @@ import Foundation
 import HTTPTypes
 import Testing
 
+@testable import AlmanacApp
 @testable import AlmanacServer
 
 /// Clients: `POST/GET /v1/clients`, `DELETE /v1/clients/{id}`, and the CLI on the same store.

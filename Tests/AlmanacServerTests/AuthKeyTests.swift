@@ -8,6 +8,7 @@ import NIOPosix
 import Synchronization
 import Testing
 
+@testable import AlmanacApp
 @testable import AlmanacServer
 
 /// Per-tenant ES256 keys: sealing at rest, JWKS, rotation, retirement, restart.

@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Testing
 
+@testable import AlmanacApp
 @testable import AlmanacServer
 
 /// Scopes on every route (API.md), the operator's `?tenant=`, and the write rate limit.

@@ -1,5 +1,6 @@
 import AlmanacAuth
 import AlmanacCore
+@testable import AlmanacApp
 import AlmanacServer
 import AlmanacTestSupport
 import Foundation

@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Testing
 
+@testable import AlmanacApp
 @testable import AlmanacServer
 
 /// `POST /v1/auth/token`: OAuth 2.0 client credentials (RFC 6749 §4.4) and its errors (§5.2).

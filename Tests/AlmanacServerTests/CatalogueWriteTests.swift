@@ -1,4 +1,5 @@
 import AlmanacCore
+@testable import AlmanacApp
 import AlmanacServer
 import AlmanacStore
 import Foundation

@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Testing
 
+@testable import AlmanacApp
 @testable import AlmanacServer
 
 /// Two tenants with the same product and event ids: each sees only its own data in every

@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Testing
 
+@testable import AlmanacApp
 @testable import AlmanacServer
 
 /// Tenancy of the timeline's index-backed queries: `GET /v1/events/search` and

@@ -2,6 +2,7 @@ import AlmanacCore
 import Foundation
 import Testing
 
+@testable import AlmanacApp
 @testable import AlmanacServer
 
 @Suite struct TimelineAggregateTests {
@@ -105,7 +106,7 @@ import Testing
             }
             let bulk = try await app.bulk("/v1/events/_bulk", lines.joined(separator: "\n"), token: token)
             #expect(bulk["accepted"] == 11, "\(bulk.text)")
-            try await app.services.events.indexer.catchUp()
+            try await app.services.timeline.catchUp()
             let reply = try await app.aggregate(
                 #"{"from": "2024-01-01T00:00:00Z", "to": "2024-01-02T00:00:00Z", "aggs": {"d": {"date_histogram": {"interval": "day", "split_by": {"field": "type", "size": 2}}}}}"#,
                 token: token)
@@ -184,13 +185,13 @@ import Testing
             #expect(reply.status == 200, "\(reply.text.prefix(300))")
             let request = try EventAggregateRequest(json: try JSONParser.parse(body))
             // The same matches without q: the ids the search returns, then the columns path through an id-free filter.
-            let viaIndex = try await app.services.events.searcher.aggregate(request, tenant: tenant, settings: .default, forceIndex: true)
+            let viaIndex = try await app.services.timeline.searcher.aggregate(request, tenant: tenant, settings: .default, forceIndex: true)
             #expect(viaIndex.path == "index")
             #expect(Int64(viaIndex.total) == reply["total"]?.integerValue)
             var noQ = request
             noQ.q = nil
-            let columns = try await app.services.events.searcher.aggregate(noQ, tenant: tenant, settings: .default)
-            let index = try await app.services.events.searcher.aggregate(noQ, tenant: tenant, settings: .default, forceIndex: true)
+            let columns = try await app.services.timeline.searcher.aggregate(noQ, tenant: tenant, settings: .default)
+            let index = try await app.services.timeline.searcher.aggregate(noQ, tenant: tenant, settings: .default, forceIndex: true)
             #expect(columns.path == "columns")
             #expect(index.path == "index")
             #expect(columns.total == index.total)

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Testing
 
+@testable import AlmanacApp
 @testable import AlmanacServer
 
 @Suite struct TimelineIngestTests {
@@ -123,7 +124,7 @@ import Testing
 
             // The periodic pass, a year later: October and November go too.
             let later = Timestamp(microseconds: now.microseconds + 365 * 86_400_000_000)
-            let dropped = try await app.services.events.indexer.enforceRetention(now: later)
+            let dropped = try await app.services.timeline.enforceRetention(now: later)
             #expect(dropped.map(\.name) == ["2024-10", "2024-11"])
             #expect(try await app.get("/v1/events/search?limit=0", token: token).at("total.value") == 0)
             #expect(try await app.get("/ready", token: nil).at("indexes.events.oldest_month") == .null)

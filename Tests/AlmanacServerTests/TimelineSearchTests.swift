@@ -2,6 +2,7 @@ import AlmanacCore
 import Foundation
 import Testing
 
+@testable import AlmanacApp
 @testable import AlmanacServer
 
 @Suite struct TimelineSearchTests {

@@ -2,6 +2,7 @@ import AlmanacCore
 import Foundation
 import Testing
 
+@testable import AlmanacApp
 @testable import AlmanacServer
 
 /// The timeline fixture (`fixtures/events_5k.ndjson`: 4,591 commits of 97 Swift
@@ -25,7 +26,7 @@ enum Timeline {
         let reply = try await app.request(
             .post, "/v1/events/_bulk", token: token, body: Array(ndjson.utf8), headers: [(.contentType, "application/x-ndjson")])
         #expect(reply["accepted"]?.integerValue == Int64(events.count), "\(reply.text.prefix(300))")
-        try await app.services.events.indexer.catchUp()
+        try await app.services.timeline.catchUp()
     }
 
     /// Runs `body` on a fresh copy of a data directory holding the fixture (loaded and

@@ -5,6 +5,7 @@ import AlmanacStore
 import Foundation
 import Testing
 
+@testable import AlmanacApp
 @testable import AlmanacServer
 
 let kettle = #"{"title":"Electric kettle","description":"Boils water fast.","brand":"Acme","category":["home","kitchen"],"price":2999,"currency":"EUR","in_stock":true,"tags":["kitchen"]}"#

@@ -66,7 +66,7 @@ public final class EventIndexWriter {
     /// After a failed batch, documents may have been half-added: replace instead of add
     /// until a batch commits cleanly.
     private var recovering = false
-    private let lock: FileLock
+    private let lock: IndexLock
 
     /// Opens the index directory (creating it), takes its lock and reads every month's
     /// `last_seq`. Throws `AlmanacError(.conflict)` when another process holds the lock.
@@ -81,7 +81,7 @@ public final class EventIndexWriter {
         self.maxOpenWriters = max(1, maxOpenWriters)
         self.logger = logger
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        lock = try FileLock(path: directory + "/" + Self.lockFileName)
+        lock = try IndexLock(path: directory + "/" + Self.lockFileName, what: "event index at \(directory)")
         for month in try Self.monthDirectories(directory) {
             let db = try XapianDatabase(path: directory + "/" + month.name)
             monthSeqs[month] = Int64(String(decoding: try db.metadata(Self.lastSeqKey), as: UTF8.self)) ?? 0
@@ -342,28 +342,4 @@ func writeFileAtomically(_ path: String, _ bytes: [UInt8]) throws {
     fsync(fd)
     close(fd)
     guard rename(tmp, path) == 0 else { throw AlmanacError(.internalError, "cannot rename \(tmp): errno \(errno)") }
-}
-
-/// An exclusive advisory lock (`flock`) on a file, held until released or the process ends.
-final class FileLock {
-    private var fd: Int32
-
-    init(path: String) throws {
-        fd = open(path, O_RDWR | O_CREAT, 0o644)
-        guard fd >= 0 else { throw AlmanacError(.internalError, "cannot open lock file \(path): errno \(errno)") }
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            close(fd)
-            fd = -1
-            throw AlmanacError(.conflict, "the event index at \(path.dropLast(5)) is in use by another process (a running server?)")
-        }
-    }
-
-    func release() {
-        guard fd >= 0 else { return }
-        flock(fd, LOCK_UN)
-        close(fd)
-        fd = -1
-    }
-
-    deinit { release() }
 }

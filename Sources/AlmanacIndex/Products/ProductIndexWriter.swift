@@ -1,4 +1,5 @@
 import AlmanacCore
+import Foundation
 import Logging
 
 /// A product change to apply: the current stored JSON, or nil when the product is gone.
@@ -26,9 +27,17 @@ public final class ProductIndexWriter {
     private var batch = XapianTermBatch(reservingCapacity: 16 << 10)
     public private(set) var lastSeq: Int64
     private var persistedSeq: Int64
+    private let lock: IndexLock
 
-    /// Opens (creating) the index at `path`; `lastSeq` resumes from its metadata.
+    /// The lock file beside the index at `path`.
+    public static func lockPath(_ path: String) -> String { path + ".lock" }
+
+    /// Opens (creating) the index at `path`; `lastSeq` resumes from its metadata. Throws
+    /// `AlmanacError(.conflict)` when another writer holds the index.
     public init(path: String, slots: SlotRegistry, vocabulary: TypoVocabulary, durable: Bool = true, overwrite: Bool = false) throws {
+        try FileManager.default.createDirectory(
+            at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
+        lock = try IndexLock(path: Self.lockPath(path), what: "product index at \(path)")
         database = try XapianWritableDatabase(path: path, overwrite: overwrite, durable: durable)
         self.slots = slots
         self.vocabulary = vocabulary
@@ -98,6 +107,11 @@ public final class ProductIndexWriter {
     /// Advances `lastSeq` without a commit when a batch held no product changes.
     public func skip(to watermark: Int64) { lastSeq = max(lastSeq, watermark) }
 
+    /// Persists a watermark `skip` advanced (no documents changed since the last commit).
+    public func commitSkipped() throws {
+        if lastSeq != persistedSeq { try commit(watermark: lastSeq) }
+    }
+
     public func commit(watermark: Int64) throws {
         try slots.persistIfNeeded()
         if watermark != persistedSeq {
@@ -120,5 +134,8 @@ public final class ProductIndexWriter {
         return out
     }
 
-    public func close() throws { try database.close() }
+    public func close() throws {
+        defer { lock.release() }
+        try database.close()
+    }
 }

@@ -28,13 +28,14 @@ public final class ReaderPool: Sendable {
     private struct State {
         var idle: [Handle] = []
         var created = 0
-        var waiters: [CheckedContinuation<Ticket, Never>] = []
         var generation: UInt64 = 0
         var paths: [String]
         var closed = false
     }
 
     private let state: Mutex<State>
+    /// Callers waiting for a handle, in arrival order.
+    private let waiters = WaitQueue<Ticket>()
     private let capacity: Int
     private let threadPool: NIOThreadPool
 
@@ -52,14 +53,11 @@ public final class ReaderPool: Sendable {
     public var paths: [String] { state.withLock { $0.paths } }
 
     public func close() {
-        let waiters = state.withLock { s in
+        state.withLock { s in
             s.closed = true
             s.idle.removeAll()
-            let w = s.waiters
-            s.waiters.removeAll()
-            return w
         }
-        for w in waiters { w.resume(returning: .closed) }
+        waiters.resumeAll(with: .closed)
     }
 
     /// Runs `body` with a reader on the thread pool. Do not keep the database past the closure.
@@ -85,26 +83,25 @@ public final class ReaderPool: Sendable {
     }
 
     /// What a waiting caller is handed: a handle, the right to open a new one, or nothing.
-    enum Ticket {
+    enum Ticket: Sendable {
         case handle(Handle)
         case create
         case closed
     }
 
     private func checkOut() async throws -> Handle {
-        let ticket: Ticket = await withCheckedContinuation { (c: CheckedContinuation<Ticket, Never>) in
-            let immediate: Ticket? = state.withLock { s in
+        let outcome = await waiters.wait(timeout: nil) {
+            state.withLock { s -> Ticket? in
                 if s.closed { return .closed }
                 if let h = s.idle.popLast() { return .handle(h) }
                 if s.created < capacity {
                     s.created += 1
                     return .create
                 }
-                s.waiters.append(c)
                 return nil
             }
-            if let immediate { c.resume(returning: immediate) }
         }
+        guard let ticket = outcome.value else { throw CancellationError() }
         switch ticket {
         case .handle(let h): return h
         case .closed: throw AlmanacError(.unavailable, "the index is closed")
@@ -121,15 +118,14 @@ public final class ReaderPool: Sendable {
     }
 
     private func checkIn(_ handle: Handle, healthy: Bool) {
-        let (waiter, ticket): (CheckedContinuation<Ticket, Never>?, Ticket) = state.withLock { s in
-            if s.closed { return (nil, .closed) }
-            if !s.waiters.isEmpty {
-                return (s.waiters.removeFirst(), healthy ? .handle(handle) : .create)
+        if state.withLock({ $0.closed }) { return }
+        // The hand-off and the return to the idle list are one step against `checkOut`'s
+        // check (both run under the wait queue's lock).
+        waiters.resumeFirst(with: healthy ? .handle(handle) : .create) {
+            state.withLock { s in
+                if healthy { s.idle.append(handle) } else { s.created -= 1 }
             }
-            if healthy { s.idle.append(handle) } else { s.created -= 1 }
-            return (nil, .closed)
         }
-        waiter?.resume(returning: ticket)
     }
 
     /// `XapianDatabase` is not Sendable; this box carries a freshly opened one (not yet shared) out of the pool thread.

@@ -1,84 +1,41 @@
+import AlmanacCore
 import Synchronization
 
 /// The highest sequence number an index has applied, and a way to wait for one.
 ///
-/// Waiters are resumed when the watermark reaches their number or their deadline passes;
-/// the indexer never blocks on them.
+/// Waiters park in a `WaitQueue` keyed by the seq they need: `advance` wakes those it
+/// satisfies, a deadline or a cancelled request removes its waiter at once, and the
+/// indexer never blocks on them.
 public final class Watermark: Sendable {
-    private struct Waiter {
-        var seq: Int64
-        var continuation: CheckedContinuation<Bool, Never>
-    }
-
-    private struct State {
-        var value: Int64
-        var waiters: [UInt64: Waiter] = [:]
-        var nextID: UInt64 = 0
-        /// Waits whose deadline passed before they registered.
-        var expired: Set<UInt64> = []
-    }
-
-    private let state: Mutex<State>
+    private let current: Mutex<Int64>
+    private let waiters = WaitQueue<Bool>()
 
     public init(_ value: Int64 = 0) {
-        state = Mutex(State(value: value))
+        current = Mutex(value)
     }
 
-    public var value: Int64 { state.withLock { $0.value } }
+    public var value: Int64 { current.withLock { $0 } }
+
+    /// How many tasks wait (tests: a cancelled waiter must not stay behind).
+    public var waiterCount: Int { waiters.count }
 
     /// Raises the watermark (never lowers it) and wakes the waiters it satisfies.
     public func advance(to seq: Int64) {
-        let ready: [CheckedContinuation<Bool, Never>] = state.withLock { s in
-            guard seq > s.value else { return [] }
-            s.value = seq
-            var out: [CheckedContinuation<Bool, Never>] = []
-            for (id, waiter) in s.waiters where waiter.seq <= seq {
-                out.append(waiter.continuation)
-                s.waiters[id] = nil
-            }
-            return out
+        let raised = current.withLock { v -> Bool in
+            guard seq > v else { return false }
+            v = seq
+            return true
         }
-        for continuation in ready { continuation.resume(returning: true) }
+        if raised { waiters.resume(where: { $0 <= seq }, with: true) }
     }
 
-    /// Waits until the watermark is at least `seq`; false when `timeout` passes first.
+    /// Waits until the watermark is at least `seq`; false when `timeout` passes first or
+    /// the waiting task is cancelled.
     public func wait(for seq: Int64, timeout: Duration) async -> Bool {
         if value >= seq { return true }
-        let id: UInt64 = state.withLock { s in
-            s.nextID += 1
-            return s.nextID
-        }
-        return await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-                    let resumeNow: Bool? = self.state.withLock { s in
-                        if s.expired.remove(id) != nil { return false }
-                        if s.value >= seq { return true }
-                        s.waiters[id] = Waiter(seq: seq, continuation: continuation)
-                        return nil
-                    }
-                    if let resumeNow { continuation.resume(returning: resumeNow) }
-                }
-            }
-            group.addTask {
-                do {
-                    try await Task.sleep(for: timeout)
-                } catch {
-                    return false  // cancelled: the wait already ended
-                }
-                let waiter: Waiter? = self.state.withLock { s in
-                    if let waiter = s.waiters.removeValue(forKey: id) { return waiter }
-                    if s.value < seq { s.expired.insert(id) }
-                    return nil
-                }
-                waiter?.continuation.resume(returning: false)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            // If the timer fired first the waiter is already removed and resumed with false;
-            // if the wait succeeded, the sleeping task ends on cancellation.
-            return first
-        }
+        // The check runs under the queue's lock, and `advance` publishes the value before
+        // it resumes: a waiter either sees the new value or is woken by it.
+        let outcome = await waiters.wait(key: seq, timeout: timeout) { self.value >= seq ? true : nil }
+        return outcome.value ?? false
     }
 }

@@ -1,4 +1,4 @@
-import AlmanacStore
+import AlmanacApp
 import AlmanacAuth
 import AlmanacCore
 import Hummingbird
@@ -8,16 +8,17 @@ import Logging
 public enum AlmanacApplication {
     public static func router(services: AlmanacServices) -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
-        router.add(middleware: MetricsMiddleware(metrics: services.metrics))
+        let metrics = AppMetrics()
+        router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: ProblemMiddleware())
-        OperationsRoutes(services: services).register(on: router)
+        OperationsRoutes(services: services, metrics: metrics).register(on: router)
         let auth = AuthRoutes(services: services)
         auth.registerTokenEndpoint(on: router)
-        let support = RouteSupport(services: services)
+        let support = RouteSupport(services: services, metrics: metrics)
         let v1 = router.group("v1").add(middleware: AuthMiddleware(tokens: services.tokens))
-        ProductRoutes(services: services, support: support).register(on: v1)
-        EventRoutes(services: services, support: support).register(on: v1)
-        SettingsRoutes(services: services).register(on: v1)
+        ProductRoutes(support: support).register(on: v1)
+        EventRoutes(support: support).register(on: v1)
+        SettingsRoutes(support: support).register(on: v1)
         auth.register(on: v1)
         return router
     }

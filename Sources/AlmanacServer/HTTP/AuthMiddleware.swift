@@ -78,13 +78,6 @@ extension AppRequestContext {
     }
 }
 
-extension BlockingWork {
-    /// CPU-heavy auth work (scrypt) on `pool`'s threads, off the event loops and the
-    /// cooperative pool.
-    init(_ pool: NIOThreadPool) {
-        self.init { work in pool.submit { _ in work() } }
-    }
-}
 
 /// Counts requests per route and status for `/metrics`.
 public struct MetricsMiddleware: RouterMiddleware {

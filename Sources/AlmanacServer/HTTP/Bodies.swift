@@ -51,17 +51,6 @@ extension String {
     }
 }
 
-/// Human-readable byte counts for limits in messages ("1 MiB").
-struct ByteCount: CustomStringConvertible {
-    var bytes: Int
-    init(_ bytes: Int) { self.bytes = bytes }
-    var description: String {
-        if bytes >= 1 << 20 && bytes % (1 << 20) == 0 { return "\(bytes >> 20) MiB" }
-        if bytes >= 1 << 10 && bytes % (1 << 10) == 0 { return "\(bytes >> 10) KiB" }
-        return "\(bytes) bytes"
-    }
-}
-
 /// JSON responses built from bytes the caller rendered.
 public enum JSONResponse {
     public static func make(

@@ -1,3 +1,4 @@
+import AlmanacApp
 import AlmanacAuth
 import AlmanacCore
 import AlmanacStore
@@ -25,7 +26,7 @@ struct AuthRoutes {
             var request = request
             let body = try await request.jsonBody(limit: services.configuration.limits.bodyBytes)
             let (name, scopes) = try Self.clientRequest(body)
-            let created = try await services.clients.create(tenant: principal.tenant, name: name, scopes: scopes)
+            let created = try await services.tokens.clients.create(tenant: principal.tenant, name: name, scopes: scopes)
             context.logger.notice(
                 "client created",
                 metadata: ["new_client_id": "\(created.clientID)", "scopes": "\(created.scopes.joined(separator: " "))"])
@@ -38,7 +39,7 @@ struct AuthRoutes {
         }
         group.get("clients") { _, context in
             let principal = try context.require(Scope.admin)
-            let clients = try await services.clients.list(tenant: principal.tenant)
+            let clients = try await services.tokens.clients.list(tenant: principal.tenant)
             return JSONResponse.make(["clients": .array(clients.map(Self.clientJSON))], headers: [(.cacheControl, "no-store")])
         }
         group.delete("clients/{id}") { _, context in

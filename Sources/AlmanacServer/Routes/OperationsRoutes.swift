@@ -1,4 +1,4 @@
-import AlmanacStore
+import AlmanacApp
 import AlmanacCore
 import HTTPTypes
 import Hummingbird
@@ -7,6 +7,7 @@ import NIOCore
 /// `/health`, `/ready`, `/metrics`, `/openapi.json`, `/.well-known/jwks.json`: no auth.
 struct OperationsRoutes {
     let services: AlmanacServices
+    let metrics: AppMetrics
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/health") { _, _ in
@@ -18,10 +19,10 @@ struct OperationsRoutes {
         router.get("/metrics") { _, _ in
             var fields = HTTPFields()
             fields[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
-            services.metrics.gauge("almanac_products_indexed_seq", Double(services.productWatermark.value))
-            services.metrics.gauge("almanac_events_indexed_seq", Double(services.eventWatermark.value))
-            services.metrics.gauge("almanac_redis_up", services.cache.status == .up ? 1 : 0)
-            return Response(status: .ok, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: services.metrics.render())))
+            metrics.gauge("almanac_products_indexed_seq", Double(services.catalogue.watermark.value))
+            metrics.gauge("almanac_events_indexed_seq", Double(services.timeline.watermark.value))
+            metrics.gauge("almanac_redis_up", services.cacheStatus == .up ? 1 : 0)
+            return Response(status: .ok, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
         }
         router.get("/openapi.json") { _, _ in
             JSONResponse.make(Array(OpenAPIDocument.json.utf8))
@@ -35,23 +36,7 @@ struct OperationsRoutes {
     }
 
     func ready() async throws -> Response {
-        let writable = await services.store.isWritable()
-        let head = (try? await services.threadPool.runIfActive { try services.store.headSeq() }) ?? -1
-        let productSeq = services.productWatermark.value
-        var redis: JSONValue = "off"
-        if let status = services.cache.status { redis = .string(status == .up ? "up" : "down") }
-        var indexes = JSONObject()
-        indexes["products"] = ["indexed_seq": .int(productSeq), "lag": .int(max(0, head - productSeq))]
-        services.eventReadiness(into: &indexes, head: head)
-        let ready = writable && head >= 0
-        let body: JSONValue = [
-            "status": .string(ready ? "ready" : "not ready"),
-            "store": .string(writable ? "writable" : "unavailable"),
-            "seq": .int(head),
-            "indexes": .object(indexes),
-            "redis": redis,
-            "cache": .string(redis == "up" ? "on" : "off"),
-        ]
+        let (ready, body) = await services.readiness()
         return JSONResponse.make(body, status: ready ? .ok : .serviceUnavailable)
     }
 }

@@ -1,7 +1,7 @@
-import AlmanacStore
+import AlmanacApp
 import AlmanacAuth
 import AlmanacCore
-import AlmanacIndex
+import AlmanacStore
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -19,61 +19,62 @@ extension AppRequestContext {
     }
 }
 
-/// Shared pieces of the route handlers.
+/// What every route handler shares: the application, metrics, the write limiter, and the
+/// few ways a request is decoded and an answer rendered.
 struct RouteSupport: Sendable {
     let services: AlmanacServices
+    let metrics: AppMetrics
     let writeLimiter: RateLimiter
 
-    init(services: AlmanacServices) {
+    init(services: AlmanacServices, metrics: AppMetrics) {
         self.services = services
+        self.metrics = metrics
         writeLimiter = RateLimiter(
             burst: services.configuration.auth.writeBurst, ratePerSecond: services.configuration.auth.writesPerSecond)
     }
 
+    var limits: AlmanacConfiguration.Limits { services.configuration.limits }
+
     /// A write's caller: holds `scope` and has budget left in its token bucket.
-    func writer(_ context: AppRequestContext, scope: String) throws -> AlmanacStore.WriteContext {
+    func writer(_ context: AppRequestContext, scope: String) throws -> WriteContext {
         let principal = try context.require(scope)
         if let wait = writeLimiter.acquire(principal.clientID) {
             throw AlmanacError(.tooManyRequests, "write rate limit reached for this client; retry in \(wait) s", retryAfter: wait)
         }
-        return AlmanacStore.WriteContext(tenant: principal.tenant, actor: principal.clientID)
+        return WriteContext(tenant: principal.tenant, actor: principal.clientID)
     }
 
-    /// Honours `min_seq`: waits (up to the configured limit) until `watermark` reaches it.
-    func awaitMinSeq(_ query: QueryParameters, _ watermark: Watermark) async throws {
-        guard let text = query["min_seq"] else { return }
-        guard let seq = Int64(text), seq >= 0 else {
-            throw AlmanacError.invalidParameter("min_seq", "must be a non-negative integer")
+    /// The query string of a search: every parameter, as the request models read them.
+    func searchParameters(_ query: QueryParameters) -> RequestParameters {
+        var values: [String: JSONValue] = [:]
+        for pair in query.pairs { values[pair.name] = .string(pair.value) }
+        return RequestParameters(values: values)
+    }
+
+    /// A query answer as JSON, with `took_ms`, `cache` and `X-Almanac-Seq`.
+    /// `countsCache`: whether the answer went through the query cache (entity histories do not).
+    func render(_ answer: QueryAnswer, _ context: AppRequestContext, countsCache: Bool = true) -> Response {
+        if countsCache { metrics.cache(answer.cache.rawValue) }
+        return JSONResponse.make(
+            answer.finished(tookMs: context.elapsedMilliseconds), headers: [(.almanacSeq, String(answer.indexedSeq))])
+    }
+
+    /// A write's answer; with `?wait=true`, whether it is indexed and where the index is.
+    func render<R>(
+        _ receipt: WriteReceipt<R>, _ body: JSONValue, status: HTTPResponse.Status = .ok, headers: [(HTTPField.Name, String)] = []
+    ) -> Response {
+        var extra = headers
+        if let indexed = receipt.indexed {
+            extra += [(.almanacIndexed, indexed ? "true" : "false"), (.almanacSeq, String(receipt.indexedSeq))]
         }
-        try await awaitSeq(seq, watermark)
+        return JSONResponse.make(body, status: status, headers: extra)
     }
 
-    func awaitSeq(_ seq: Int64, _ watermark: Watermark) async throws {
-        let limit = services.configuration.limits.minSeqWait
-        if await watermark.wait(for: seq, timeout: limit) { return }
-        let seconds = Int(limit.components.seconds)
-        throw AlmanacError(.unavailable, "the index has not applied seq \(seq) within \(seconds) s (at \(watermark.value))", retryAfter: 1)
+    /// Streams an NDJSON body into a bulk pipeline, never holding it whole.
+    func feed<W>(_ request: Request, into pipeline: BulkPipeline<W>) async throws {
+        try pipeline.check(declaredLength: request.headers[.contentLength].flatMap { Int($0) })
+        for try await buffer in request.body {
+            try await pipeline.consume(buffer.readableBytesView)
+        }
     }
-
-    /// After a committed write: wakes the indexers and, with `?wait=true`, waits for them.
-    func afterWrite(seq: Int64, query: QueryParameters, watermark: Watermark) async throws -> [(HTTPField.Name, String)] {
-        services.changesCommitted()
-        guard try query.bool("wait", default: false) else { return [] }
-        let indexed = await watermark.wait(for: seq, timeout: services.configuration.limits.minSeqWait)
-        return [(.almanacIndexed, indexed ? "true" : "false"), (.almanacSeq, String(watermark.value))]
-    }
-}
-
-/// Appends the per-response tail (`took_ms`, `cache`) to a rendered body that lacks its
-/// closing brace, so cached bytes can be served unchanged.
-func finishBody(_ prefix: [UInt8], tookMs: Double, cache: String) -> [UInt8] {
-    var out = prefix
-    out.reserveCapacity(prefix.count + 40)
-    out.append(contentsOf: ",\"took_ms\":".utf8)
-    let rounded = (tookMs * 1000).rounded() / 1000
-    out.append(contentsOf: JSONWriter.string(.double(rounded)).utf8)
-    out.append(contentsOf: ",\"cache\":\"".utf8)
-    out.append(contentsOf: cache.utf8)
-    out.append(contentsOf: "\"}".utf8)
-    return out
 }

@@ -1,32 +1,26 @@
-import AlmanacStore
+import AlmanacApp
 import AlmanacAuth
 import AlmanacCore
+import AlmanacStore
 import Hummingbird
 
 /// `GET/PUT /v1/settings` (admin): a tenant's language, synonyms, stop words and typo rules.
 struct SettingsRoutes {
-    let services: AlmanacServices
+    let support: RouteSupport
 
     func register(on group: RouterGroup<AppRequestContext>) {
         group.get("settings") { _, context in
             let principal = try context.require(Scope.admin)
-            return JSONResponse.make(services.tenants.settings(principal.tenant).json)
+            return JSONResponse.make(support.services.settings(tenant: principal.tenant).json)
         }
         group.put("settings") { request, context in
             let principal = try context.require(Scope.admin)
             var request = request
-            let body = try await request.jsonBody(limit: services.configuration.limits.bodyBytes)
-            let settings = try SearchSettings(json: body, languages: SearchLanguages.all)
-            let old = services.tenants.settings(principal.tenant)
-            // Stemming happens at index time: a new language re-projects the tenant's products.
-            // Synonyms, stop words and typo rules apply at query time, at once.
-            let reindex = old.language != settings.language
-            let record = try await services.store.putSettings(
-                tenant: principal.tenant, body: JSONWriter.string(settings.json), reindex: reindex, actor: principal.clientID)
-            services.tenants.setSettings(principal.tenant, settings, generation: record.generation)
-            services.changesCommitted()
+            let body = try await request.jsonBody(limit: support.limits.bodyBytes)
+            let (settings, seq) = try await support.services.putSettings(
+                body, caller: WriteContext(tenant: principal.tenant, actor: principal.clientID))
             guard case .object(var o) = settings.json else { return JSONResponse.make(settings.json) }
-            o["seq"] = .int(record.seq)
+            o["seq"] = .int(seq)
             return JSONResponse.make(.object(o))
         }
     }

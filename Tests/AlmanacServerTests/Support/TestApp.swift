@@ -1,6 +1,7 @@
 import AlmanacTestSupport
 import AlmanacAuth
 import AlmanacCore
+@testable import AlmanacApp
 import AlmanacServer
 import Foundation
 import HTTPTypes
@@ -85,7 +86,7 @@ struct TestApp: Sendable {
 
     /// A client of `tenant` with `scopes`, and a fresh token for it.
     func token(tenant: String, scopes: [String] = Scope.all) async throws -> String {
-        let created = try await services.clients.create(tenant: tenant, name: "test", scopes: scopes)
+        let created = try await services.tokens.clients.create(tenant: tenant, name: "test", scopes: scopes)
         let issued = try await services.tokens.issue(
             grantType: "client_credentials", clientID: created.clientID, clientSecret: created.clientSecret, scope: nil,
             remoteAddress: nil)
@@ -93,7 +94,7 @@ struct TestApp: Sendable {
     }
 
     func credentials(tenant: String, scopes: [String] = Scope.all) async throws -> ClientRegistry.Created {
-        try await services.clients.create(tenant: tenant, name: "test", scopes: scopes)
+        try await services.tokens.clients.create(tenant: tenant, name: "test", scopes: scopes)
     }
 
     // MARK: Requests

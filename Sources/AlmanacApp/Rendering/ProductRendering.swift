@@ -1,11 +1,10 @@
-import AlmanacStore
 import AlmanacCore
 import AlmanacIndex
 
 /// Renders search answers as JSON bytes without the closing brace: the cache stores these
-/// bytes, and `finishBody` appends `took_ms` and `cache` per response.
-enum SearchRendering {
-    static func products(_ result: ProductSearchResult, request: ProductSearchRequest) -> [UInt8] {
+/// bytes, and `QueryAnswer.finished` appends `took_ms` and `cache` per response.
+enum ProductRendering {
+    static func search(_ result: ProductSearchResult, request: ProductSearchRequest) -> [UInt8] {
         var w = JSONWriter(capacity: 4096 + result.hits.count * 1024)
         w.beginObject()
         w.key("hits")

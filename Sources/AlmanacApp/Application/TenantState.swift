@@ -1,3 +1,4 @@
+import AlmanacCache
 import AlmanacCore
 import AlmanacStore
 import Synchronization
@@ -11,13 +12,20 @@ import Synchronization
 public final class TenantState: Sendable {
     struct State {
         var settings: [String: (SearchSettings, Int64)] = [:]
-        var generations: [String: Int64] = [:]
-        var baseGeneration: [String: Int64] = [:]
+        var generations: [CacheCollection: [String: Int64]] = [:]
+        var baseGeneration: [CacheCollection: Int64] = [:]
     }
 
     private let state = Mutex(State())
 
     public init() {}
+
+    /// A fresh state with the store's settings (the offline commands).
+    public static func loaded(from store: Store) throws -> TenantState {
+        let state = TenantState()
+        try state.load(from: store)
+        return state
+    }
 
     public func load(from store: Store) throws {
         let records = try store.allSettings()
@@ -44,17 +52,17 @@ public final class TenantState: Sendable {
         state.withLock { $0.settings[tenant] = (settings, generation) }
     }
 
-    public func setBaseGeneration(_ collection: String, _ value: Int64) {
+    public func setBaseGeneration(_ collection: CacheCollection, _ value: Int64) {
         state.withLock { $0.baseGeneration[collection] = value }
     }
 
-    public func generation(_ collection: String, tenant: String) -> Int64 {
-        state.withLock { $0.generations[collection + "|" + tenant] ?? $0.baseGeneration[collection] ?? 0 }
+    public func generation(_ collection: CacheCollection, tenant: String) -> Int64 {
+        state.withLock { $0.generations[collection]?[tenant] ?? $0.baseGeneration[collection] ?? 0 }
     }
 
-    public func touch(_ collection: String, tenants: some Sequence<String>, generation: Int64) {
+    public func touch(_ collection: CacheCollection, tenants: some Sequence<String>, generation: Int64) {
         state.withLock { s in
-            for tenant in tenants { s.generations[collection + "|" + tenant] = generation }
+            for tenant in tenants { s.generations[collection, default: [:]][tenant] = generation }
         }
     }
 }

@@ -32,6 +32,38 @@ public struct AlmanacConfiguration: Sendable {
         public var facetLimitMax = 1000
         public var minSeqWait: Duration = .seconds(5)
         public init() {}
+
+        /// These limits as the product search request checks them.
+        public var productSearch: ProductSearchRequest.Limits {
+            var l = ProductSearchRequest.Limits()
+            l.queryBytes = queryBytes
+            l.filterBytes = filterBytes
+            l.limitMax = limitMax
+            l.windowMax = windowMax
+            l.facetLimitMax = facetLimitMax
+            return l
+        }
+
+        public var eventSearch: EventSearchRequest.Limits {
+            var l = EventSearchRequest.Limits()
+            l.queryBytes = queryBytes
+            l.filterBytes = filterBytes
+            l.limitMax = limitMax
+            l.limitDefault = limitDefault
+            return l
+        }
+
+        public var eventAggregate: EventAggregateRequest.Limits {
+            var l = EventAggregateRequest.Limits()
+            l.queryBytes = queryBytes
+            l.filterBytes = filterBytes
+            return l
+        }
+
+        /// `_bulk`: the whole body, one transaction (nothing commits before it is all read).
+        public var bulk: BulkLimits { BulkLimits(maxBytes: bulkBodyBytes, maxLines: bulkLines, chunkLines: .max) }
+        /// `almanac import`: a file of any size, committed in chunks.
+        public static let importFile = BulkLimits(maxBytes: nil, maxLines: nil, chunkLines: 10_000)
     }
 
     /// Token and client settings; docs/security.md explains each.
@@ -88,7 +120,9 @@ public struct AlmanacConfiguration: Sendable {
 
     public var storePath: String { dataDirectory + "/almanac.sqlite3" }
     public var productIndexPath: String { dataDirectory + "/index/products" }
+    public var productSlotsPath: String { dataDirectory + "/index/products.slots.json" }
     public var eventIndexDirectory: String { dataDirectory + "/index/events" }
+    public var eventSlotsPath: String { eventIndexDirectory + "/slots.json" }
 
     /// Applies a JSON config file over these values. Unknown keys are an error.
     public mutating func apply(configFile path: String) throws {

@@ -1,0 +1,187 @@
+import AlmanacAuth
+import AlmanacCache
+import AlmanacCore
+import AlmanacIndex
+import AlmanacStore
+import Foundation
+import Logging
+import NIOPosix
+import ServiceLifecycle
+import Synchronization
+
+/// A running Almanac: the catalogue and the timeline (two peers of one shape), auth, and
+/// the background services that keep the indexes in step. Built once by `open`; the HTTP
+/// edge holds it and calls one method per request.
+public final class AlmanacServices: Sendable {
+    public let configuration: AlmanacConfiguration
+    public let logger: Logger
+    public let catalogue: Catalogue
+    public let timeline: Timeline
+    /// Tokens, clients (`tokens.clients`) and signing keys.
+    public let tokens: TokenService
+    /// The canonical store (readiness, and tests that look beneath the API).
+    public let store: Store
+    let tenants: TenantState
+    let cache: QueryCache
+    let threadPool: NIOThreadPool
+    let ownsThreadPool: Bool
+
+    /// Opens the data directory (creating it), runs migrations, opens the indexes and
+    /// resumes their indexers from their stored `last_seq`.
+    public static func open(
+        _ configuration: AlmanacConfiguration, logger: Logger, threadPool: NIOThreadPool? = nil
+    ) async throws -> AlmanacServices {
+        try FileManager.default.createDirectory(atPath: configuration.dataDirectory + "/index", withIntermediateDirectories: true)
+        let pool: NIOThreadPool
+        if let threadPool {
+            pool = threadPool
+        } else {
+            pool = NIOThreadPool(numberOfThreads: max(4, ProcessInfo.processInfo.activeProcessorCount * 2))
+            pool.start()
+        }
+        do {
+            return try await open(configuration, logger: logger, pool: pool, ownsPool: threadPool == nil)
+        } catch {
+            // A failed start must not leave a running pool behind (NIO asserts on that).
+            if threadPool == nil { try? await pool.shutdownGracefully() }
+            throw error
+        }
+    }
+
+    private static func open(
+        _ configuration: AlmanacConfiguration, logger: Logger, pool: NIOThreadPool, ownsPool: Bool
+    ) async throws -> AlmanacServices {
+        let store = try await pool.runIfActive { try Store(path: configuration.storePath) }
+        let tenants = TenantState()
+        if let languages = try? XapianStemmer.availableLanguages() { SearchLanguages.set(languages) }
+        try tenants.load(from: store)
+        let cache = try await openCache(configuration, threadPool: pool, logger: logger)
+        let signals = ChangeSignals()
+        let catalogue = try await Catalogue.open(
+            configuration, store: store, tenants: tenants, cache: cache, threadPool: pool, signals: signals, logger: logger)
+        let timeline = try await Timeline.open(
+            configuration, store: store, tenants: tenants, cache: cache, threadPool: pool, signals: signals, logger: logger)
+        signals.set([catalogue.indexer.signal, timeline.indexer.signal])
+
+        let masterKey = try MasterKey.resolve(
+            explicitPath: configuration.masterKeyFile, dataDirectory: configuration.dataDirectory, logger: logger)
+        let tokens = TokenService(
+            store: store, keyring: Keyring(store: store, masterKey: masterKey), configuration: configuration.auth.tokenService,
+            blocking: BlockingWork(pool), logger: logger)
+        try await tokens.start()
+
+        return AlmanacServices(
+            configuration: configuration, logger: logger, catalogue: catalogue, timeline: timeline, tokens: tokens, store: store,
+            tenants: tenants, cache: cache, threadPool: pool, ownsThreadPool: ownsPool)
+    }
+
+    private static func openCache(_ configuration: AlmanacConfiguration, threadPool: NIOThreadPool, logger: Logger) async throws -> QueryCache {
+        guard let url = configuration.redisURL else {
+            logger.notice("running without a cache (--no-cache)")
+            return .disabled
+        }
+        let redis = RedisPool(configuration: .init(url: try RedisURL(url)), threadPool: threadPool, logger: logger)
+        if await redis.ping() == false {
+            logger.warning("Redis at \(url) is unreachable: running uncached until it answers")
+        }
+        return QueryCache(pool: redis, logger: logger)
+    }
+
+    init(
+        configuration: AlmanacConfiguration, logger: Logger, catalogue: Catalogue, timeline: Timeline, tokens: TokenService,
+        store: Store, tenants: TenantState, cache: QueryCache, threadPool: NIOThreadPool, ownsThreadPool: Bool
+    ) {
+        self.configuration = configuration
+        self.logger = logger
+        self.catalogue = catalogue
+        self.timeline = timeline
+        self.tokens = tokens
+        self.store = store
+        self.tenants = tenants
+        self.cache = cache
+        self.threadPool = threadPool
+        self.ownsThreadPool = ownsThreadPool
+    }
+
+    /// The background services, for the application's service group.
+    /// Graceful shutdown runs in reverse order: the HTTP server drains first, then the
+    /// indexers finish their batch, then handles close.
+    public var backgroundServices: [any Service] { [ShutdownService(services: self), catalogue.indexer, timeline.indexer] }
+
+    /// Whether the shared cache answers (nil: none configured).
+    public var cacheStatus: RedisPool.Status? { cache.status }
+
+    // MARK: Settings
+
+    public func settings(tenant: String) -> SearchSettings { tenants.settings(tenant) }
+
+    /// Stores a tenant's settings. Stemming happens at index time, so a new language
+    /// re-projects the tenant's products; synonyms, stop words and typo rules apply at
+    /// query time, at once. Answers the settings and the write's seq.
+    public func putSettings(_ body: JSONValue, caller: WriteContext) async throws -> (settings: SearchSettings, seq: Int64) {
+        let settings = try SearchSettings(json: body, languages: SearchLanguages.all)
+        let reindex = tenants.settings(caller.tenant).language != settings.language
+        let record = try await store.putSettings(
+            tenant: caller.tenant, body: JSONWriter.string(settings.json), reindex: reindex, actor: caller.actor)
+        tenants.setSettings(caller.tenant, settings, generation: record.generation)
+        catalogue.context.changesCommitted()
+        return (settings, record.seq)
+    }
+
+    // MARK: Readiness
+
+    /// `/ready`: the store writable, what each index applied and its lag, the cache.
+    public func readiness() async -> (ready: Bool, body: JSONValue) {
+        let writable = await store.isWritable()
+        let head = (try? await store.headSeq()) ?? -1
+        let productSeq = catalogue.watermark.value
+        var redis: JSONValue = "off"
+        if let status = cache.status { redis = .string(status == .up ? "up" : "down") }
+        let indexes: JSONValue = [
+            "products": ["indexed_seq": .int(productSeq), "lag": .int(max(0, head - productSeq))],
+            "events": timeline.readiness(head: head),
+        ]
+        let ready = writable && head >= 0
+        return (ready, [
+            "status": .string(ready ? "ready" : "not ready"),
+            "store": .string(writable ? "writable" : "unavailable"),
+            "seq": .int(head),
+            "indexes": indexes,
+            "redis": redis,
+            "cache": .string(redis == "up" ? "on" : "off"),
+        ])
+    }
+
+    /// Closes handles after the server stopped (called by `ShutdownService`).
+    func close() async {
+        catalogue.searcher.readers.close()
+        timeline.readers.close()
+        cache.pool?.close()
+        try? store.close()
+        if ownsThreadPool { try? await threadPool.shutdownGracefully() }
+    }
+}
+
+extension BlockingWork {
+    /// CPU-heavy auth work (scrypt) on `pool`'s threads, off the event loops and the
+    /// cooperative pool.
+    init(_ pool: NIOThreadPool) {
+        self.init { work in pool.submit { _ in work() } }
+    }
+}
+
+/// Wakes every indexer after a commit: a product write also appends a timeline event.
+final class ChangeSignals: Sendable {
+    private let signals = Mutex<[WakeSignal]>([])
+    func set(_ all: [WakeSignal]) { signals.withLock { $0 = all } }
+    func notify() { for signal in signals.withLock({ $0 }) { signal.notify() } }
+}
+
+/// Closes the store, readers and Redis once everything else in the service group ended.
+struct ShutdownService: Service {
+    let services: AlmanacServices
+    func run() async throws {
+        try? await gracefulShutdown()
+        await services.close()
+    }
+}

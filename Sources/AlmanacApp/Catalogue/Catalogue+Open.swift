@@ -1,0 +1,49 @@
+import AlmanacCache
+import AlmanacCore
+import AlmanacIndex
+import AlmanacStore
+import Logging
+import NIOPosix
+
+extension Catalogue {
+    /// Opens the product index (resuming from its `last_seq`), seeds typo tolerance from its
+    /// vocabulary and prepares the indexer.
+    static func open(
+        _ configuration: AlmanacConfiguration, store: Store, tenants: TenantState, cache: QueryCache,
+        threadPool: NIOThreadPool, signals: ChangeSignals, logger: Logger
+    ) async throws -> Catalogue {
+        let slots = SlotRegistry(path: configuration.productSlotsPath)
+        let vocabulary = TypoVocabulary()
+        let box = try await threadPool.runIfActive { () -> ProjectionBox<CatalogueProjection> in
+            let writer = try ProductIndexWriter(path: configuration.productIndexPath, slots: slots, vocabulary: vocabulary)
+            try writer.commit(watermark: writer.lastSeq)
+            vocabulary.add(try writer.vocabularyEntries().map(\.0))
+            vocabulary.rebuild()
+            return ProjectionBox(CatalogueProjection(writer: writer, store: store, settings: { tenants.settings($0) }))
+        }
+        let readers = ReaderPool(paths: [configuration.productIndexPath], capacity: configuration.index.readers, threadPool: threadPool)
+        tenants.setBaseGeneration(.products, box.projection.lastSeq)
+        let indexer = ProjectionService(
+            name: "product", driver: ProjectionDriver(box.projection, batchSize: configuration.index.batchSize),
+            threadPool: threadPool, pollInterval: configuration.index.pollInterval, logger: logger
+        ) { touched, seq in
+            readers.publish()
+            tenants.touch(.products, tenants: touched, generation: seq)
+        }
+        let context = CollectionContext(
+            collection: .products, tenants: tenants, cache: cache, cacheTTL: configuration.cacheTTLSeconds,
+            minSeqWait: configuration.limits.minSeqWait, watermark: indexer.watermark, epoch: CacheEpoch(),
+            changesCommitted: { signals.notify() })
+        return Catalogue(
+            store: store, searcher: ProductSearcher(readers: readers, vocabulary: vocabulary, slots: slots), indexer: indexer,
+            context: context, limits: configuration.limits)
+    }
+}
+
+/// Carries a projection opened on a thread-pool thread back to the task that starts its
+/// service. `@unchecked Sendable`: the projection is handed over once, before any other
+/// thread can reach it, and from then on only its `ProjectionService` touches it.
+struct ProjectionBox<P: Projection>: @unchecked Sendable {
+    let projection: P
+    init(_ projection: P) { self.projection = projection }
+}

@@ -1,0 +1,88 @@
+import AlmanacCore
+import AlmanacIndex
+import AlmanacStore
+
+/// The product catalogue: its writes (each one SQLite transaction with its change row and
+/// timeline event), its cached queries, and its projection into the product index.
+/// The HTTP edge decodes a request, calls one method here and renders what it answers.
+public final class Catalogue: Sendable {
+    public let store: Store
+    public let searcher: ProductSearcher
+    public let indexer: ProjectionService<CatalogueProjection>
+    let context: CollectionContext
+    let limits: AlmanacConfiguration.Limits
+
+    init(
+        store: Store, searcher: ProductSearcher, indexer: ProjectionService<CatalogueProjection>, context: CollectionContext,
+        limits: AlmanacConfiguration.Limits
+    ) {
+        self.store = store
+        self.searcher = searcher
+        self.indexer = indexer
+        self.context = context
+        self.limits = limits
+    }
+
+    /// What the product index has applied.
+    public var watermark: Watermark { context.watermark }
+
+    // MARK: Queries
+
+    /// `GET|POST /v1/products/search`: validated, then answered from the cache or the index.
+    public func search(_ parameters: RequestParameters, tenant: String, minSeq: Int64?) async throws -> QueryAnswer {
+        let request = try ProductSearchRequest(parameters: parameters, limits: limits.productSearch)
+        try await context.awaitSeq(minSeq)
+        let settings = context.tenants.settings(tenant)
+        let searcher = searcher
+        return try await context.cached(kind: "search", canonical: request.canonical, tenant: tenant) {
+            ProductRendering.search(try await searcher.search(request, tenant: tenant, settings: settings), request: request)
+        }
+    }
+
+    /// The stored record, as stored.
+    public func product(tenant: String, id: String) async throws -> [UInt8] {
+        guard let json = try await store.productJSON(tenant: tenant, id: id) else {
+            throw AlmanacError.notFound("no product '\(id.prefix(128))'")
+        }
+        return Array(json.utf8)
+    }
+
+    // MARK: Writes
+
+    /// Creates or replaces a product (`If-Match` as `ifMatch`).
+    public func put(
+        id: String, body: JSONValue, ifMatch: Int64?, caller: WriteContext, wait: Bool
+    ) async throws -> WriteReceipt<ProductWriteResult> {
+        let draft = try ProductValidator().validate(body, pathID: id)
+        let result = try await store.putProduct(draft, ifMatch: ifMatch, context: caller)
+        return await context.completed(result, seq: result.seq, wait: wait)
+    }
+
+    /// Applies a JSON merge patch (RFC 7396) to a stored product.
+    public func patch(
+        id: String, patch: JSONValue, ifMatch: Int64?, caller: WriteContext, wait: Bool
+    ) async throws -> WriteReceipt<ProductWriteResult> {
+        let result = try await store.patchProduct(id: id, patch: patch, ifMatch: ifMatch, validator: ProductValidator(), context: caller)
+        return await context.completed(result, seq: result.seq, wait: wait)
+    }
+
+    public func delete(id: String, ifMatch: Int64?, caller: WriteContext, wait: Bool) async throws -> WriteReceipt<String> {
+        let result = try await store.deleteProduct(id: id, ifMatch: ifMatch, context: caller)
+        return await context.completed(result.id, seq: result.seq, wait: wait)
+    }
+
+    /// A bulk load into `caller`'s tenant: feed it NDJSON bytes, then `finish` it.
+    /// `_bulk` takes the whole body as one transaction; `almanac import` commits in chunks.
+    public func bulk(caller: WriteContext, limits: BulkLimits) -> BulkPipeline<ProductBulkWriter> {
+        BulkPipeline(writer: ProductBulkWriter(store: store), caller: caller, limits: limits)
+    }
+
+    /// Ends a bulk load: its report, once committed (and indexed, with `wait`).
+    public func finish(_ bulk: BulkPipeline<ProductBulkWriter>, wait: Bool) async throws -> WriteReceipt<BulkReport> {
+        let report = try await bulk.finish()
+        return await context.completed(report, seq: report.seq, wait: wait)
+    }
+
+    /// Applies everything committed so far (tests, benchmarks).
+    public func catchUp() async throws { try await indexer.catchUp() }
+}

@@ -1,0 +1,190 @@
+import AlmanacCore
+import AlmanacIndex
+import AlmanacStore
+import Foundation
+import Logging
+
+/// Operator commands that work on a data directory directly: catch-up indexing, rebuilds,
+/// consistency checks and backups. Each runs the same `ProjectionDriver` the server's
+/// indexers run, inline; each needs the index's lock, so a running server (which holds
+/// it) is told apart by `AlmanacError(.conflict)`.
+public enum Maintenance {
+    /// Applies every committed product change to the index. Answers false when a running
+    /// server holds the index (its own indexer applies them).
+    public static func catchUpProducts(_ configuration: AlmanacConfiguration, store: Store) throws -> Bool {
+        let tenants = try TenantState.loaded(from: store)
+        guard let writer = try ifUnlocked({
+            try ProductIndexWriter(
+                path: configuration.productIndexPath, slots: SlotRegistry(path: configuration.productSlotsPath),
+                vocabulary: TypoVocabulary(rebuildThreshold: .max))
+        }) else { return false }
+        let driver = ProjectionDriver(
+            CatalogueProjection(writer: writer, store: store, settings: { tenants.settings($0) }), batchSize: 5000)
+        try driver.catchUp()
+        try driver.close()
+        return true
+    }
+
+    /// Applies every stored event the month indexes lack; false when a server holds them.
+    public static func catchUpEvents(_ configuration: AlmanacConfiguration, store: Store, logger: Logger) throws -> Bool {
+        let tenants = try TenantState.loaded(from: store)
+        guard let writer = try ifUnlocked({
+            try EventIndexWriter(
+                directory: configuration.eventIndexDirectory, slots: SlotRegistry(path: configuration.eventSlotsPath),
+                columns: nil, logger: logger)
+        }) else { return false }
+        let driver = ProjectionDriver(
+            TimelineProjection(
+                writer: writer, store: store, retentionDays: configuration.events.retentionDays,
+                language: { tenants.settings($0).language }),
+            batchSize: 20_000)
+        try driver.catchUp()
+        try driver.close()
+        return true
+    }
+
+    /// Catch-up for every index after an offline import; false if a server holds the locks.
+    public static func catchUp(_ configuration: AlmanacConfiguration, store: Store, logger: Logger) throws -> Bool {
+        let products = try catchUpProducts(configuration, store: store)
+        let events = try catchUpEvents(configuration, store: store, logger: logger)
+        return products && events
+    }
+
+    /// Rebuilds the product index from the store into a new directory and swaps it in.
+    /// Needs the server stopped (the index's lock tells).
+    @discardableResult
+    public static func reindexProducts(_ configuration: AlmanacConfiguration, store: Store, logger: Logger) throws -> Int {
+        let path = configuration.productIndexPath
+        let held = try IndexLock(path: ProductIndexWriter.lockPath(path), what: "product index: stop `almanac serve` first")
+        defer { held.release() }
+        let tenants = try TenantState.loaded(from: store)
+        let fresh = path + ".new", slotsPath = configuration.productSlotsPath
+        let fm = FileManager.default
+        try? fm.removeItem(atPath: fresh)
+        try? fm.removeItem(atPath: slotsPath + ".new")
+        let writer = try ProductIndexWriter(
+            path: fresh, slots: SlotRegistry(path: slotsPath + ".new"), vocabulary: TypoVocabulary(rebuildThreshold: .max),
+            durable: false, overwrite: true)
+        let rebuild = CatalogueRebuild(writer: writer, store: store, settings: { tenants.settings($0) })
+        let driver = ProjectionDriver(rebuild, batchSize: 2000)
+        try driver.catchUp()
+        let head = rebuild.lastSeq
+        try driver.close()
+        try? fm.removeItem(atPath: ProductIndexWriter.lockPath(fresh))
+        try swap(fresh, into: path)
+        if fm.fileExists(atPath: slotsPath + ".new") {
+            try? fm.removeItem(atPath: slotsPath)
+            try fm.moveItem(atPath: slotsPath + ".new", toPath: slotsPath)
+        }
+        logger.info("rebuilt the product index: \(rebuild.added) products, last_seq \(head)")
+        return rebuild.added
+    }
+
+    /// Rebuilds every month database from the store into a new directory and swaps it in.
+    /// Needs the server stopped (the index's lock tells).
+    public static func reindexEvents(_ configuration: AlmanacConfiguration, store: Store, logger: Logger) throws {
+        let directory = configuration.eventIndexDirectory
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let held = try IndexLock(
+            path: directory + "/" + EventIndexWriter.lockFileName, what: "event index: stop `almanac serve` first")
+        defer { held.release() }
+        let tenants = try TenantState.loaded(from: store)
+        let fresh = directory + ".new"
+        try? fm.removeItem(atPath: fresh)
+        let writer = try EventIndexWriter(
+            directory: fresh, slots: SlotRegistry(path: fresh + "/slots.json"), columns: nil, durable: false, maxOpenWriters: 64)
+        let projection = TimelineProjection(
+            writer: writer, store: store, retentionDays: configuration.events.retentionDays,
+            language: { tenants.settings($0).language })
+        let driver = ProjectionDriver(projection, batchSize: 20_000)
+        try driver.catchUp()
+        let head = projection.lastSeq
+        try driver.close()
+        try swap(fresh, into: directory)
+        logger.info("rebuilt the event index: last_seq \(head)")
+    }
+
+    /// Compares store and indexes: per-tenant counts and whether each index applied
+    /// everything stored.
+    public static func check(_ configuration: AlmanacConfiguration, store: Store) throws -> [String] {
+        var problems: [String] = []
+        let counts = try store.counts()
+        let db = try XapianDatabase(path: configuration.productIndexPath)
+        let lastSeq = Int64(String(decoding: try db.metadata(ProductIndexWriter.lastSeqKey), as: UTF8.self)) ?? 0
+        let pending = try store.productChanges(after: lastSeq, limit: 1)
+        if !pending.changes.isEmpty {
+            problems.append("products: the index is behind the store (last_seq \(lastSeq), change \(pending.changes[0].seq) not applied)")
+        }
+        var indexed = 0
+        for (tenant, count) in counts.products.sorted(by: { $0.key < $1.key }) {
+            let n = try db.termFrequency(Terms.keyword(Terms.tenant, tenant))
+            indexed += n
+            if n != count { problems.append("products of tenant \(tenant): \(count) in the store, \(n) in the index") }
+        }
+        let total = try db.documentCount
+        if total != indexed { problems.append("products: the index holds \(total - indexed) documents of tenants the store does not know") }
+        problems.append(contentsOf: try checkEvents(configuration, store: store, counts: counts.events))
+        return problems
+    }
+
+    /// Per-tenant event counts (of the months retention keeps) and the indexed seq.
+    static func checkEvents(_ configuration: AlmanacConfiguration, store: Store, counts: [String: Int]) throws -> [String] {
+        var problems: [String] = []
+        let directory = configuration.eventIndexDirectory
+        let lastSeq = EventIndexWriter.readState(directory) ?? 0
+        let pending = try store.eventChanges(after: lastSeq, limit: 1)
+        if !pending.changes.isEmpty {
+            problems.append("events: the index is behind the store (last_seq \(lastSeq), event seq \(pending.changes[0].seq) not applied)")
+        }
+        let retainFrom = EventRetention.firstKeptMonth(days: configuration.events.retentionDays, now: .now())
+        let stored = retainFrom == nil ? counts : try store.eventCounts(occurredFrom: retainFrom!.start)
+        let indexed = try EventIndexWriter.documentCounts(directory: directory)
+        for tenant in Set(stored.keys).union(indexed.keys).sorted() {
+            let s = stored[tenant] ?? 0
+            let i = indexed[tenant] ?? 0
+            if s != i { problems.append("events of tenant \(tenant): \(s) in the store, \(i) in the index") }
+        }
+        return problems
+    }
+
+    /// A consistent copy: the store through SQLite's online backup, then rebuilt indexes.
+    public static func backup(_ configuration: AlmanacConfiguration, store: Store, to directory: String, logger: Logger) throws {
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let target = directory + "/almanac.sqlite3"
+        if fm.fileExists(atPath: target) { throw AlmanacError(.conflict, "\(target) exists: back up into an empty directory") }
+        try store.backup(to: target)
+        for name in ["master.key"] where fm.fileExists(atPath: configuration.dataDirectory + "/" + name) {
+            try fm.copyItem(atPath: configuration.dataDirectory + "/" + name, toPath: directory + "/" + name)
+        }
+        // Indexes are a projection of the store: rebuilding them from the copied store makes
+        // them consistent with it by construction.
+        var copy = configuration
+        copy.dataDirectory = directory
+        let copiedStore = try Store(path: copy.storePath)
+        try fm.createDirectory(atPath: directory + "/index", withIntermediateDirectories: true)
+        try reindexProducts(copy, store: copiedStore, logger: logger)
+        try reindexEvents(copy, store: copiedStore, logger: logger)
+        try copiedStore.close()
+    }
+
+    /// Opens a writer unless another process holds the index.
+    private static func ifUnlocked<W>(_ open: () throws -> W) throws -> W? {
+        do {
+            return try open()
+        } catch let error as AlmanacError where error.code == .conflict {
+            return nil
+        }
+    }
+
+    /// Moves `fresh` over `path`, keeping nothing of the old one.
+    private static func swap(_ fresh: String, into path: String) throws {
+        let fm = FileManager.default
+        let old = path + ".old"
+        try? fm.removeItem(atPath: old)
+        if fm.fileExists(atPath: path) { try fm.moveItem(atPath: path, toPath: old) }
+        try fm.moveItem(atPath: fresh, toPath: path)
+        try? fm.removeItem(atPath: old)
+    }
+}

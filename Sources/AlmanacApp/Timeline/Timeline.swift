@@ -1,0 +1,192 @@
+import AlmanacCore
+import AlmanacIndex
+import AlmanacStore
+import Foundation
+import Logging
+
+/// The timeline: its writes (events are their own change feed), its cached queries and
+/// aggregations, entity histories, and its projection into the month indexes and the
+/// resident columns. The catalogue's peer, of the same shape.
+public final class Timeline: Sendable {
+    public let store: Store
+    public let searcher: EventSearcher
+    public let readers: EventReaders
+    public let columns: EventColumnStore
+    public let indexer: ProjectionService<TimelineProjection>
+    let context: CollectionContext
+    let limits: AlmanacConfiguration.Limits
+    let retentionDays: Int
+    let logger: Logger
+
+    init(
+        store: Store, searcher: EventSearcher, readers: EventReaders, columns: EventColumnStore,
+        indexer: ProjectionService<TimelineProjection>, context: CollectionContext, limits: AlmanacConfiguration.Limits,
+        retentionDays: Int, logger: Logger
+    ) {
+        self.store = store
+        self.searcher = searcher
+        self.readers = readers
+        self.columns = columns
+        self.indexer = indexer
+        self.context = context
+        self.limits = limits
+        self.retentionDays = retentionDays
+        self.logger = logger
+    }
+
+    /// What the timeline index has applied.
+    public var watermark: Watermark { context.watermark }
+
+    // MARK: Queries
+
+    /// `GET /v1/events/search`.
+    public func search(_ parameters: RequestParameters, tenant: String, minSeq: Int64?) async throws -> QueryAnswer {
+        let request = try EventSearchRequest(parameters: parameters, limits: limits.eventSearch)
+        try await context.awaitSeq(minSeq)
+        let settings = context.tenants.settings(tenant)
+        let searcher = searcher
+        return try await context.cached(kind: "search", canonical: request.canonical, tenant: tenant) {
+            EventRendering.search(try await searcher.search(request, tenant: tenant, settings: settings), limit: request.limit)
+        }
+    }
+
+    /// `POST /v1/events/aggregate` (`min_seq` may come in the query or the body).
+    public func aggregate(_ body: JSONValue, tenant: String, minSeq: Int64?) async throws -> QueryAnswer {
+        let request = try EventAggregateRequest(json: body, limits: limits.eventAggregate)
+        try await context.awaitSeq(minSeq)
+        try await context.awaitSeq(request.minSeq)
+        let settings = context.tenants.settings(tenant)
+        let searcher = searcher
+        return try await context.cached(kind: "aggregate", canonical: request.canonical, tenant: tenant) {
+            EventRendering.aggregate(try await searcher.aggregate(request, tenant: tenant, settings: settings))
+        }
+    }
+
+    /// One entity's history from the store, oldest first (or newest first), paged by
+    /// (occurred_at, id) so pages stay exact while events arrive. Never cached.
+    public func history(
+        tenant: String, entityType: String, entityID: String, descending: Bool, limit: Int, cursor: String?, minSeq: Int64?
+    ) async throws -> QueryAnswer {
+        let fingerprint = Cursor.fingerprint("entity\u{1F}\(tenant)\u{1F}\(entityType)\u{1F}\(entityID)\u{1F}\(descending)")
+        var position: EventPosition?
+        if let cursor {
+            let decoded = try Cursor.decode(cursor, fingerprint: fingerprint)
+            guard let key = decoded.key, let at = Int64(String(decoding: key, as: UTF8.self)), let lastID = decoded.lastID else {
+                throw AlmanacError.invalidParameter("cursor", "is not a cursor this server issued")
+            }
+            position = EventPosition(occurredAt: at, id: lastID)
+        }
+        try await context.awaitSeq(minSeq)
+        let rows = try await store.entityEvents(
+            tenant: tenant, entityType: entityType, entityID: entityID, descending: descending, after: position, limit: limit + 1)
+        let total = try await store.entityEventCount(tenant: tenant, entityType: entityType, entityID: entityID)
+        let page = Array(rows.prefix(limit))
+        var next: String?
+        if rows.count > limit, let last = page.last, case .object(let o)? = try? JSONParser.parse(last),
+            let lastID = o["id"]?.stringValue, let at = o["occurred_at"]?.stringValue.flatMap({ try? Timestamp(rfc3339: $0) })
+        {
+            next = Cursor(fingerprint: fingerprint, key: Array(String(at.microseconds).utf8), offset: 0, lastID: lastID).encoded
+        }
+        let body = EventRendering.history(page, total: total, limit: limit, nextCursor: next)
+        return QueryAnswer(body: body, cache: .off, indexedSeq: watermark.value)
+    }
+
+    /// One stored event, as stored.
+    public func event(tenant: String, id: String) async throws -> [UInt8] {
+        guard let json = try await store.eventJSON(tenant: tenant, id: id) else {
+            throw AlmanacError.notFound("no event '\(id.prefix(200))'")
+        }
+        return Array(json.utf8)
+    }
+
+    // MARK: Writes
+
+    /// Appends one event; a repeat of a stored event (same id, same content) answers as
+    /// before and is not a new write.
+    public func append(_ body: JSONValue, caller: WriteContext, wait: Bool) async throws -> WriteReceipt<AppendedEvent> {
+        let draft = try EventValidator().validate(body)
+        switch try await store.appendEvents([draft], context: caller)[0] {
+        case .accepted(let id, let seq):
+            return await context.completed(AppendedEvent(id: id, isNew: true), seq: seq, wait: wait)
+        case .duplicate(let id, let seq):
+            return WriteReceipt(result: AppendedEvent(id: id, isNew: false), seq: seq, indexed: nil, indexedSeq: watermark.value)
+        case .conflict(let id):
+            throw AlmanacError(.conflict, "an event with id '\(id.prefix(200))' exists with other content")
+        }
+    }
+
+    /// A bulk load into `caller`'s tenant (see `Catalogue.bulk`).
+    public func bulk(caller: WriteContext, limits: BulkLimits) -> BulkPipeline<EventBulkWriter> {
+        BulkPipeline(writer: EventBulkWriter(store: store), caller: caller, limits: limits)
+    }
+
+    public func finish(_ bulk: BulkPipeline<EventBulkWriter>, wait: Bool) async throws -> WriteReceipt<BulkReport> {
+        let report = try await bulk.finish()
+        return await context.completed(report, seq: report.seq, wait: wait)
+    }
+
+    /// Applies everything committed so far (tests, benchmarks).
+    public func catchUp() async throws { try await indexer.catchUp() }
+
+    // MARK: Retention
+
+    /// Drops the months that lie wholly before the retention cutoff: their databases,
+    /// readers, columns and stored rows. Answers the months dropped.
+    @discardableResult
+    public func enforceRetention(now: Timestamp = .now()) async throws -> [EventMonth] {
+        guard let keep = EventRetention.firstKeptMonth(days: retentionDays, now: now) else { return [] }
+        let (readers, columns, epoch, store, logger) = (self.readers, self.columns, context.epoch, self.store, self.logger)
+        // Under the writer's gate, so no batch runs between forgetting a month and deleting it.
+        let expired = try await indexer.withProjection { projection in
+            let expired = projection.writer.months.filter { $0 < keep }
+            if !expired.isEmpty {
+                readers.remove(expired)
+                try projection.writer.drop(expired)
+                columns.drop(months: Set(expired))
+            }
+            return expired
+        }
+        if !expired.isEmpty { epoch.bump() }
+        let deleted = try await store.deleteEvents(occurredBefore: keep.start)
+        if !expired.isEmpty || deleted > 0 {
+            logger.info("retention dropped expired months", metadata: [
+                "months": "\(expired.map(\.name).joined(separator: ","))", "rows": "\(deleted)", "kept_from": "\(keep.name)",
+            ])
+            if deleted > 0 { epoch.bump() }
+        }
+        return expired
+    }
+
+    /// The timeline index's state for `/ready`.
+    public func readiness(head: Int64) -> JSONValue {
+        let seq = watermark.value
+        let months = readers.allMonths
+        return [
+            "indexed_seq": .int(seq), "lag": .int(max(0, head - seq)),
+            "oldest_month": months.first.map { .string($0.name) } ?? .null,
+            "months": .int(Int64(months.count)),
+            "retention_days": .int(Int64(retentionDays)),
+            "columns_events": .int(Int64(columns.rowCount)),
+        ]
+    }
+}
+
+/// An appended event: its id (generated when the body had none), and whether it is new
+/// (false: an idempotent repeat of a stored event, answered as before).
+public struct AppendedEvent: Sendable {
+    public var id: String
+    public var isNew: Bool
+}
+
+/// Fills the resident columns from the store at start-up.
+enum EventColumnLoader {
+    /// Loads every event with seq <= `through` (what the index has applied), skipping
+    /// expired months; answers how many.
+    static func load(store: Store, into columns: EventColumnStore, through: Int64, retainFrom: EventMonth?) throws -> Int {
+        var count = 0
+        try store.forEachEvent(through: through, occurredFrom: retainFrom?.start, chunk: 20_000) { chunk in
+            count += columns.append(storedBodies: chunk.map { ($0.tenant, $0.body) }, retainFrom: retainFrom)
+        }
+        return count
+    }
+}

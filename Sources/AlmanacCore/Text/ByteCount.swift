@@ -1,0 +1,11 @@
+/// Human-readable byte counts for limits in messages ("1 MiB").
+public struct ByteCount: CustomStringConvertible, Sendable {
+    public var bytes: Int
+    public init(_ bytes: Int) { self.bytes = bytes }
+    public var description: String {
+        if bytes >= 1 << 20 && bytes % (1 << 20) == 0 { return "\(bytes >> 20) MiB" }
+        if bytes >= 1 << 10 && bytes % (1 << 10) == 0 { return "\(bytes >> 10) KiB" }
+        return "\(bytes) bytes"
+    }
+}
+
