@@ -107,6 +107,8 @@ public struct AlmanacConfiguration: Sendable {
         public var readers = 4
         public var batchSize = 2000
         public var pollInterval: Duration = .milliseconds(500)
+        /// How often the product indexer deletes the change-log rows it has applied.
+        public var pruneInterval: Duration = .seconds(1)
         public init() {}
     }
 

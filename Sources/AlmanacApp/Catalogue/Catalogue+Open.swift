@@ -24,7 +24,8 @@ extension Catalogue {
         let readers = ReaderPool(paths: [configuration.productIndexPath], capacity: configuration.index.readers, threadPool: threadPool)
         tenants.setBaseGeneration(.products, box.projection.lastSeq)
         let indexer = ProjectionService(
-            name: "product", driver: ProjectionDriver(box.projection, batchSize: configuration.index.batchSize),
+            name: "product", driver: ProjectionDriver(
+                box.projection, batchSize: configuration.index.batchSize, pruneInterval: configuration.index.pruneInterval),
             threadPool: threadPool, pollInterval: configuration.index.pollInterval, logger: logger
         ) { touched, seq in
             readers.publish()
