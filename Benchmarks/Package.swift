@@ -21,7 +21,7 @@ let package = Package(
                 .product(name: "AlmanacCore", package: "almanac"),
                 .product(name: "AlmanacIndex", package: "almanac"),
                 .product(name: "AlmanacStore", package: "almanac"),
-                .product(name: "AlmanacServer", package: "almanac"),
+                .product(name: "AlmanacApp", package: "almanac"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Sources/BenchSupport"

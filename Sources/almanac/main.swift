@@ -85,7 +85,7 @@ struct Client: AsyncParsableCommand {
             let created = try await ClientRegistry(store: store).create(tenant: tenant, name: name, scopes: try Scope.parse(scopes))
             printJSON([
                 "client_id": .string(created.clientID), "client_secret": .string(created.clientSecret),
-                "tenant": .string(created.tenant), "scopes": .array(created.scopes.map { .string($0) }),
+                "tenant": .string(created.tenant), "scopes": .array(created.scopes.map { .string($0.rawValue) }),
             ])
         }
     }

@@ -52,7 +52,7 @@ struct AuthAttackTests {
     @Test func algNone() async throws {
         try await expectRefused { s in
             var claims = try Forge.claims(s.token)
-            claims["scope"] = .string(Scope.all.joined(separator: " "))
+            claims["scope"] = .string(Scope.allNames)
             let header = JSONObject([("alg", "none"), ("typ", "JWT"), ("kid", .string(s.kid))])
             return Forge.encode(header) + "." + Forge.encode(claims) + "."
         }
@@ -73,7 +73,7 @@ struct AuthAttackTests {
             let secret = Array(try s.signer.key.publicKey.pemRepresentation().utf8)
             let header = JSONObject([("alg", "HS256"), ("typ", "JWT"), ("kid", .string(s.kid))])
             var claims = try Forge.claims(s.token)
-            claims["scope"] = .string(Scope.all.joined(separator: " "))
+            claims["scope"] = .string(Scope.allNames)
             let input = Forge.encode(header) + "." + Forge.encode(claims)
             return input + "." + Base64URL.encode(try HMACSHA256.authenticate(key: secret, message: Array(input.utf8)))
         }
@@ -116,7 +116,7 @@ struct AuthAttackTests {
             let signer = try await app.services.tokens.keyring.signer(for: tenant)
             let exp = Timestamp.now().seconds + 4
             let token = try signer.sign(
-                Forge.claims(tenant: tenant, clientID: client.clientID, scope: Scope.catalogueRead, [("exp", .int(exp))]))
+                Forge.claims(tenant: tenant, clientID: client.clientID, scope: Scope.catalogueRead.rawValue, [("exp", .int(exp))]))
             for _ in 0..<3 {
                 let reply = try await app.get("/v1/products/search", token: token)
                 #expect(reply.status == 200, "\(reply.text)")
@@ -195,7 +195,7 @@ struct AuthAttackTests {
         try await expectRefused { s in
             let parts = Forge.parts(s.token)
             var claims = try Forge.claims(s.token)
-            claims["scope"] = .string(Scope.all.joined(separator: " "))
+            claims["scope"] = .string(Scope.allNames)
             return parts[0] + "." + Forge.encode(claims) + "." + parts[2]
         }
     }
@@ -221,7 +221,7 @@ struct AuthAttackTests {
     @Test func signatureOfAnotherToken() async throws {
         try await expectRefused { s in
             // Same tenant, same key: a second honest token's signature on the first's content.
-            let second = try await s.app.httpToken(s.client, scope: Scope.catalogueRead)
+            let second = try await s.app.httpToken(s.client, scope: Scope.catalogueRead.rawValue)
             let a = Forge.parts(s.token)
             let b = Forge.parts(second)
             #expect(a[1] != b[1])

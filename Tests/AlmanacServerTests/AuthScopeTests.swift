@@ -13,7 +13,7 @@ struct AuthScopeTests {
     struct Route: Sendable, CustomStringConvertible {
         var method: HTTPRequest.Method
         var path: String
-        var scope: String
+        var scope: Scope
         var json: String?
         var ndjson: String?
         var description: String { "\(method) \(path)" }
@@ -78,7 +78,7 @@ struct AuthScopeTests {
             for route in served {
                 let without = try await app.newClient(tenant: tenant, scopes: Scope.all.filter { $0 != route.scope }).token
                 let refused = try await send(app, route, token: without)
-                #expect(refused.isProblem(403, mentioning: route.scope), "\(route): \(refused.status) \(refused.text)")
+                #expect(refused.isProblem(403, mentioning: route.scope.rawValue), "\(route): \(refused.status) \(refused.text)")
                 #expect(refused.headers[.wwwAuthenticate]?.contains("insufficient_scope") == true, "\(route)")
 
                 let only = try await app.newClient(tenant: tenant, scopes: [route.scope]).token

@@ -123,7 +123,7 @@ extension TestApp {
     }
 
     /// A client with `scopes` and a token for it issued over HTTP.
-    func newClient(tenant: String, scopes: [String] = Scope.all) async throws -> (client: ClientRegistry.Created, token: String) {
+    func newClient(tenant: String, scopes: [Scope] = Scope.all) async throws -> (client: ClientRegistry.Created, token: String) {
         let client = try await credentials(tenant: tenant, scopes: scopes)
         return (client, try await httpToken(client))
     }
@@ -158,7 +158,7 @@ enum Forge {
     }
 
     /// Valid claims for `client` of `tenant`, with overrides (nil removes a claim).
-    static func claims(tenant: String, clientID: String, scope: String = Scope.all.joined(separator: " "),
+    static func claims(tenant: String, clientID: String, scope: String = Scope.allNames,
                        _ overrides: [(String, JSONValue?)] = []) -> JSONObject {
         let now = Timestamp.now().seconds
         var claims = JSONObject([

@@ -191,7 +191,7 @@ import Testing
             let cursor = try #require(first.at("page.next_cursor")?.stringValue)
             let other = try await app.get("/v1/events/search?limit=1&q=x&cursor=\(cursor)", token: token)
             #expect(other.isProblem(400, mentioning: "different query"))
-            let scopeless = try await app.token(tenant: TestApp.tenant(), scopes: ["catalogue:read"])
+            let scopeless = try await app.token(tenant: TestApp.tenant(), scopes: [.catalogueRead])
             #expect(try await app.get("/v1/events/search", token: scopeless).isProblem(403))
         }
     }

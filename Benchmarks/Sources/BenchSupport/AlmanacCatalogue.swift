@@ -1,6 +1,6 @@
 import AlmanacCore
 import AlmanacIndex
-import AlmanacServer
+import AlmanacApp
 import AlmanacStore
 import Foundation
 import NIOPosix

@@ -19,10 +19,10 @@ public struct ClientRegistry: Sendable {
         public var clientID: String
         public var clientSecret: String
         public var tenant: String
-        public var scopes: [String]
+        public var scopes: [Scope]
         public var name: String
 
-        public init(clientID: String, clientSecret: String, tenant: String, scopes: [String], name: String) {
+        public init(clientID: String, clientSecret: String, tenant: String, scopes: [Scope], name: String) {
             self.clientID = clientID
             self.clientSecret = clientSecret
             self.tenant = tenant
@@ -31,7 +31,7 @@ public struct ClientRegistry: Sendable {
         }
     }
 
-    public func create(tenant: String, name: String, scopes: [String]) async throws -> Created {
+    public func create(tenant: String, name: String, scopes: [Scope]) async throws -> Created {
         guard TenantName.isValid(tenant) else { throw AlmanacError.invalidParameter("tenant", TenantName.rule) }
         let trimmed = name.trimmingSpaces
         guard !trimmed.isEmpty, trimmed.unicodeScalars.count <= 200,
@@ -40,19 +40,13 @@ public struct ClientRegistry: Sendable {
             throw AlmanacError.invalidParameter("name", "must be 1-200 characters without control characters")
         }
         guard !scopes.isEmpty else { throw AlmanacError.invalidParameter("scopes", "must name at least one scope") }
-        var unique: [String] = []
-        for scope in scopes {
-            guard Scope.all.contains(scope) else {
-                throw AlmanacError.invalidParameter(
-                    "scopes", "unknown scope '\(scope.prefix(40))'; scopes are \(Scope.all.joined(separator: " "))")
-            }
-            if !unique.contains(scope) { unique.append(scope) }
-        }
+        var unique: [Scope] = []
+        for scope in scopes where !unique.contains(scope) { unique.append(scope) }
         let id = "cl_" + Base64URL.encode(try SecureRandom.bytes(12))
         let secret = Base64URL.encode(try SecureRandom.bytes(32))
         let hash = try await blocking.run { try PasswordHash.create(secret: secret) }
         try await store.insertClient(
-            ClientRecord(id: id, tenant: tenant, name: trimmed, scopes: unique, secretHash: hash.encoded, createdAt: .now()))
+            ClientRecord(id: id, tenant: tenant, name: trimmed, scopes: unique.map(\.rawValue), secretHash: hash.encoded, createdAt: .now()))
         return Created(clientID: id, clientSecret: secret, tenant: tenant, scopes: unique, name: trimmed)
     }
 

@@ -1,23 +1,32 @@
 import AlmanacCore
 
-/// The scopes of API.md and the tenant naming rule.
-public enum Scope {
-    public static let catalogueRead = "catalogue:read"
-    public static let catalogueWrite = "catalogue:write"
-    public static let eventsRead = "events:read"
-    public static let eventsWrite = "events:write"
-    public static let admin = "admin"
+/// The scopes of API.md. A token's `scope` claim and a client's stored list carry their
+/// wire names; everything past the verifier holds them typed.
+public enum Scope: String, CaseIterable, Sendable, Hashable {
+    case catalogueRead = "catalogue:read"
+    case catalogueWrite = "catalogue:write"
+    case eventsRead = "events:read"
+    case eventsWrite = "events:write"
+    case admin
 
-    public static let all: [String] = [catalogueRead, catalogueWrite, eventsRead, eventsWrite, admin]
+    public static let all: [Scope] = allCases
+
+    /// Every scope's wire name, space-separated (an unnarrowed token's `scope` claim).
+    public static var allNames: String { all.map(\.rawValue).joined(separator: " ") }
+
+    /// A scope named by a client; unknown names are a 400 that lists the known ones.
+    public init(validating name: some StringProtocol) throws(AlmanacError) {
+        guard let scope = Scope(rawValue: String(name)) else {
+            throw AlmanacError.invalidParameter("scopes", "unknown scope '\(name.prefix(40))'; scopes are \(Scope.allNames)")
+        }
+        self = scope
+    }
 
     /// Parses a space- or comma-separated scope list, rejecting unknown scopes.
-    public static func parse(_ text: String) throws(AlmanacError) -> [String] {
-        var out: [String] = []
+    public static func parse(_ text: String) throws(AlmanacError) -> [Scope] {
+        var out: [Scope] = []
         for part in text.split(whereSeparator: { $0 == " " || $0 == "," }) {
-            let scope = String(part)
-            guard all.contains(scope) else {
-                throw AlmanacError.invalidParameter("scopes", "unknown scope '\(scope.prefix(40))'; scopes are \(all.joined(separator: " "))")
-            }
+            let scope = try Scope(validating: part)
             if !out.contains(scope) { out.append(scope) }
         }
         return out

@@ -16,7 +16,7 @@ extension TokenService {
     /// A verified caller.
     public struct Caller: Sendable {
         public var tenant: String
-        public var scopes: Set<String>
+        public var scopes: Set<Scope>
         public var clientID: String
     }
 
@@ -62,7 +62,7 @@ extension TokenService {
         guard let clientID = verified.clientID ?? verified.subject, !clientID.isEmpty else {
             throw JWTError(.missingClaim, "token names no client")
         }
-        let caller = Caller(tenant: tenant, scopes: Set(verified.scopes.filter { Scope.all.contains($0) }), clientID: clientID)
+        let caller = Caller(tenant: tenant, scopes: Set(verified.scopes.compactMap(Scope.init(rawValue:))), clientID: clientID)
         let expiresAt = (verified.claims["exp"]?.numberValue ?? 0) + verifier.leeway
         verifiedTokens.insert(
             token, .init(kid: verified.kid, tenant: tenant, claims: verified.claims, caller: caller, expiresAt: expiresAt),

@@ -211,7 +211,7 @@ public final class TokenService: Sendable {
             let shown = String(s.unicodeScalars.filter { $0.isASCII && $0.value >= 0x21 && $0.value != 0x22 && $0.value != 0x5C }.prefix(40))
             throw OAuthError(
                 "invalid_scope",
-                Scope.all.contains(s) ? "scope '\(shown)' is not granted to this client" : "unknown scope '\(shown)'",
+                Scope(rawValue: s) != nil ? "scope '\(shown)' is not granted to this client" : "unknown scope '\(shown)'",
                 status: 400)
         }
         return granted.filter { asked.contains($0) }

@@ -1,3 +1,4 @@
+import AlmanacAuth
 import AlmanacStore
 import Hummingbird
 import Logging
@@ -9,17 +10,16 @@ public struct Principal: Sendable, Equatable {
     public var tenant: String
     /// The token's own tenant (`*` for a platform operator).
     public var tokenTenant: String
-    public var scopes: Set<String>
+    public var scopes: Set<Scope>
     public var clientID: String
 
-    public init(tenant: String, tokenTenant: String, scopes: Set<String>, clientID: String) {
+    public init(tenant: String, tokenTenant: String, scopes: Set<Scope>, clientID: String) {
         self.tenant = tenant
         self.tokenTenant = tokenTenant
         self.scopes = scopes
         self.clientID = clientID
     }
 
-    public var isOperator: Bool { tokenTenant == "*" && scopes.contains("admin") }
 }
 
 /// The request context of every Almanac route.

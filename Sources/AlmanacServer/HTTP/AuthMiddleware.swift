@@ -39,7 +39,7 @@ public struct AuthMiddleware: RouterMiddleware {
         }
         var tenant = caller.tenant
         if let asked = try Self.tenantParameter(request.uri.query) {
-            guard caller.tenant == TenantName.platform, caller.scopes.contains(Scope.admin) else {
+            guard caller.tenant == TenantName.platform, caller.scopes.contains(.admin) else {
                 context.logger.notice(
                     "?tenant= refused for a non-operator",
                     metadata: ["client_id": "\(caller.clientID)", "tenant": "\(caller.tenant)"])
@@ -71,9 +71,9 @@ public struct AuthMiddleware: RouterMiddleware {
 
 extension AppRequestContext {
     /// The caller, who must hold `scope`.
-    public func require(_ scope: String) throws -> Principal {
+    public func require(_ scope: Scope) throws -> Principal {
         let principal = try requirePrincipal()
-        guard principal.scopes.contains(scope) else { throw AuthFailure.insufficientScope(scope) }
+        guard principal.scopes.contains(scope) else { throw AuthFailure.insufficientScope(scope.rawValue) }
         return principal
     }
 }

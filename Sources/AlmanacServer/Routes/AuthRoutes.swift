@@ -29,12 +29,12 @@ struct AuthRoutes {
             let created = try await services.tokens.clients.create(tenant: principal.tenant, name: name, scopes: scopes)
             context.logger.notice(
                 "client created",
-                metadata: ["new_client_id": "\(created.clientID)", "scopes": "\(created.scopes.joined(separator: " "))"])
+                metadata: ["new_client_id": "\(created.clientID)", "scopes": "\(created.scopes.map(\.rawValue).joined(separator: " "))"])
             return JSONResponse.make(
                 [
                     "client_id": .string(created.clientID), "client_secret": .string(created.clientSecret),
                     "tenant": .string(created.tenant), "name": .string(created.name),
-                    "scopes": .array(created.scopes.map { .string($0) }),
+                    "scopes": .array(created.scopes.map { .string($0.rawValue) }),
                 ], status: .created, headers: [(.cacheControl, "no-store"), (.pragma, "no-cache")])
         }
         group.get("clients") { _, context in
@@ -66,7 +66,7 @@ struct AuthRoutes {
     }
 
     /// `{"name": "...", "scopes": ["..."]}` (scopes may also be one space-separated string).
-    static func clientRequest(_ body: JSONValue) throws -> (name: String, scopes: [String]) {
+    static func clientRequest(_ body: JSONValue) throws -> (name: String, scopes: [Scope]) {
         guard case .object(let o) = body else { throw AlmanacError(.validation, "body must be a JSON object") }
         for entry in o where entry.key != "name" && entry.key != "scopes" {
             throw AlmanacError.validation([.init(field: entry.key, message: "unknown field")])
@@ -74,14 +74,14 @@ struct AuthRoutes {
         guard let name = o["name"]?.stringValue else {
             throw AlmanacError.validation([.init(field: "name", message: "required (a string)")])
         }
-        let scopes: [String]
+        let scopes: [Scope]
         switch o["scopes"] {
         case .array(let items)?:
             scopes = try items.map { item in
                 guard let s = item.stringValue else {
                     throw AlmanacError.validation([.init(field: "scopes", message: "must be an array of strings")])
                 }
-                return s
+                return try Scope(validating: s)
             }
         case .string(let s)?: scopes = try Scope.parse(s)
         default: throw AlmanacError.validation([.init(field: "scopes", message: "required (an array of scopes)")])

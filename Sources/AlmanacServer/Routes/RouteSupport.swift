@@ -36,7 +36,7 @@ struct RouteSupport: Sendable {
     var limits: AlmanacConfiguration.Limits { services.configuration.limits }
 
     /// A write's caller: holds `scope` and has budget left in its token bucket.
-    func writer(_ context: AppRequestContext, scope: String) throws -> WriteContext {
+    func writer(_ context: AppRequestContext, scope: Scope) throws -> WriteContext {
         let principal = try context.require(scope)
         if let wait = writeLimiter.acquire(principal.clientID) {
             throw AlmanacError(.tooManyRequests, "write rate limit reached for this client; retry in \(wait) s", retryAfter: wait)

@@ -85,7 +85,7 @@ struct TestApp: Sendable {
     // MARK: Auth helpers
 
     /// A client of `tenant` with `scopes`, and a fresh token for it.
-    func token(tenant: String, scopes: [String] = Scope.all) async throws -> String {
+    func token(tenant: String, scopes: [Scope] = Scope.all) async throws -> String {
         let created = try await services.tokens.clients.create(tenant: tenant, name: "test", scopes: scopes)
         let issued = try await services.tokens.issue(
             grantType: "client_credentials", clientID: created.clientID, clientSecret: created.clientSecret, scope: nil,
@@ -93,7 +93,7 @@ struct TestApp: Sendable {
         return issued.accessToken
     }
 
-    func credentials(tenant: String, scopes: [String] = Scope.all) async throws -> ClientRegistry.Created {
+    func credentials(tenant: String, scopes: [Scope] = Scope.all) async throws -> ClientRegistry.Created {
         try await services.tokens.clients.create(tenant: tenant, name: "test", scopes: scopes)
     }
 
