@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 # PyJWT is the independent implementation the interoperability tests check tokens against.
 python3 -c "import jwt, cryptography" 2>/dev/null || python3 -m pip install -q pyjwt cryptography
+# OpenAPIClientTests generate a Python client from the served OpenAPI document and use it.
+python3 -c "import openapi_python_client" 2>/dev/null || python3 -m pip install -q openapi-python-client
 
 export ALMANAC_TEST_TMP="${ALMANAC_TEST_TMP:-$(mktemp -d /tmp/almanac-test.XXXXXX)}"
 eval "$(scripts/test-redis.sh start)"

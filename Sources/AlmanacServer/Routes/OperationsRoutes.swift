@@ -10,6 +10,8 @@ struct OperationsRoutes {
     let metrics: AppMetrics
 
     func register(on router: Router<AppRequestContext>) {
+        // Read when the router is built, so a missing resource fails at start, not at a request.
+        let openAPI = OpenAPIDocument.bytes
         router.get("/health") { _, _ in
             JSONResponse.make(["status": "ok"])
         }
@@ -25,7 +27,7 @@ struct OperationsRoutes {
             return Response(status: .ok, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
         }
         router.get("/openapi.json") { _, _ in
-            JSONResponse.make(Array(OpenAPIDocument.json.utf8))
+            JSONResponse.make(openAPI)
         }
         router.get("/.well-known/jwks.json") { _, _ in
             var fields = HTTPFields()
