@@ -33,30 +33,15 @@ public struct AlmanacConfiguration: Sendable {
         public var minSeqWait: Duration = .seconds(5)
         public init() {}
 
-        /// These limits as the product search request checks them.
-        public var productSearch: ProductSearchRequest.Limits {
-            var l = ProductSearchRequest.Limits()
-            l.queryBytes = queryBytes
-            l.filterBytes = filterBytes
-            l.limitMax = limitMax
-            l.windowMax = windowMax
-            l.facetLimitMax = facetLimitMax
-            return l
-        }
-
-        public var eventSearch: EventSearchRequest.Limits {
-            var l = EventSearchRequest.Limits()
+        /// These limits as the request models check them.
+        public var request: RequestLimits {
+            var l = RequestLimits()
             l.queryBytes = queryBytes
             l.filterBytes = filterBytes
             l.limitMax = limitMax
             l.limitDefault = limitDefault
-            return l
-        }
-
-        public var eventAggregate: EventAggregateRequest.Limits {
-            var l = EventAggregateRequest.Limits()
-            l.queryBytes = queryBytes
-            l.filterBytes = filterBytes
+            l.windowMax = windowMax
+            l.facetLimitMax = facetLimitMax
             return l
         }
 

@@ -30,7 +30,7 @@ public final class Catalogue: Sendable {
 
     /// `GET|POST /v1/products/search`: validated, then answered from the cache or the index.
     public func search(_ parameters: RequestParameters, tenant: String, minSeq: Int64?) async throws -> QueryAnswer {
-        let request = try ProductSearchRequest(parameters: parameters, limits: limits.productSearch)
+        let request = try ProductSearchRequest(parameters: parameters, limits: limits.request)
         try await context.awaitSeq(minSeq)
         let settings = context.tenants.settings(tenant)
         let searcher = searcher

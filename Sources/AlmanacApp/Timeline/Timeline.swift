@@ -41,7 +41,7 @@ public final class Timeline: Sendable {
 
     /// `GET /v1/events/search`.
     public func search(_ parameters: RequestParameters, tenant: String, minSeq: Int64?) async throws -> QueryAnswer {
-        let request = try EventSearchRequest(parameters: parameters, limits: limits.eventSearch)
+        let request = try EventSearchRequest(parameters: parameters, limits: limits.request)
         try await context.awaitSeq(minSeq)
         let settings = context.tenants.settings(tenant)
         let searcher = searcher
@@ -52,7 +52,7 @@ public final class Timeline: Sendable {
 
     /// `POST /v1/events/aggregate` (`min_seq` may come in the query or the body).
     public func aggregate(_ body: JSONValue, tenant: String, minSeq: Int64?) async throws -> QueryAnswer {
-        let request = try EventAggregateRequest(json: body, limits: limits.eventAggregate)
+        let request = try EventAggregateRequest(json: body, limits: limits.request)
         try await context.awaitSeq(minSeq)
         try await context.awaitSeq(request.minSeq)
         let settings = context.tenants.settings(tenant)

@@ -11,24 +11,14 @@ public struct EventAggregateRequest: Sendable, Equatable {
 
     public static let parameterNames: Set<String> = ["q", "filter", "from", "to", "aggs", "min_seq", "tenant"]
 
-    public struct Limits: Sendable {
-        public var queryBytes = 1024
-        public var filterBytes = 4096
-        public var maxAggregations = 32
-        public var maxSize = 1000
-        public var maxPercents = 100
-        public init() {}
-    }
+    public typealias Limits = RequestLimits
 
     public init() {}
 
     public init(json: JSONValue, limits: Limits = Limits()) throws(AlmanacError) {
         let p = try RequestParameters(json: json)
         try p.rejectUnknown(allowed: Self.parameterNames)
-        q = try p.string("q", maxBytes: limits.queryBytes)
-        filter = try p.string("filter", maxBytes: limits.filterBytes)
-        if let q, q.allSatisfy({ $0 == " " }) { self.q = nil }
-        if let filter, filter.allSatisfy({ $0 == " " }) { self.filter = nil }
+        (q, filter) = try p.queryAndFilter(limits)
         range = try EventTimeRange(parameters: p)
         if let v = try p.int("min_seq") {
             guard v >= 0 else { throw AlmanacError.invalidParameter("min_seq", "must be a non-negative integer") }

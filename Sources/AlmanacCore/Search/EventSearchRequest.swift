@@ -12,22 +12,13 @@ public struct EventSearchRequest: Sendable, Equatable {
 
     public static let parameterNames: Set<String> = ["q", "filter", "from", "to", "sort", "limit", "cursor", "min_seq", "tenant"]
 
-    public struct Limits: Sendable {
-        public var queryBytes = 1024
-        public var filterBytes = 4096
-        public var limitMax = 100
-        public var limitDefault = 20
-        public init() {}
-    }
+    public typealias Limits = RequestLimits
 
     public init() {}
 
     public init(parameters p: RequestParameters, limits: Limits = Limits()) throws(AlmanacError) {
         try p.rejectUnknown(allowed: Self.parameterNames)
-        q = try p.string("q", maxBytes: limits.queryBytes)
-        filter = try p.string("filter", maxBytes: limits.filterBytes)
-        if let q, q.allSatisfy({ $0 == " " }) { self.q = nil }
-        if let filter, filter.allSatisfy({ $0 == " " }) { self.filter = nil }
+        (q, filter) = try p.queryAndFilter(limits)
         range = try EventTimeRange(parameters: p)
         if let sort = try p.string("sort", maxBytes: 64) {
             switch sort {

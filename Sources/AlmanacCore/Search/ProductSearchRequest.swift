@@ -45,23 +45,13 @@ public struct ProductSearchRequest: Sendable, Equatable {
 
     public static let facetFields: Set<String> = ["brand", "category", "tags", "currency", "in_stock"]
 
-    public struct Limits: Sendable {
-        public var queryBytes = 1024
-        public var filterBytes = 4096
-        public var limitMax = 100
-        public var windowMax = 10_000
-        public var facetLimitMax = 1000
-        public init() {}
-    }
+    public typealias Limits = RequestLimits
 
     public init() {}
 
     public init(parameters p: RequestParameters, limits: Limits = Limits()) throws(AlmanacError) {
         try p.rejectUnknown(allowed: Self.parameterNames)
-        q = try p.string("q", maxBytes: limits.queryBytes)
-        filter = try p.string("filter", maxBytes: limits.filterBytes)
-        if let q, q.allSatisfy({ $0 == " " }) { self.q = nil }
-        if let filter, filter.allSatisfy({ $0 == " " }) { self.filter = nil }
+        (q, filter) = try p.queryAndFilter(limits)
         if let facets = try p.list("facets") {
             for facet in facets where !facet.isEmpty {
                 let isAttribute = facet.hasPrefix("attributes.") && facet.count > "attributes.".count

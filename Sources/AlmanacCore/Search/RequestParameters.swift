@@ -91,3 +91,29 @@ extension String {
         return String(s)
     }
 }
+
+/// The limits every request model checks: API.md's defaults, which the configuration
+/// overrides. One set for products, events and aggregations alike.
+public struct RequestLimits: Sendable {
+    public var queryBytes = 1024
+    public var filterBytes = 4096
+    public var limitMax = 100
+    public var limitDefault = 20
+    public var windowMax = 10_000
+    public var facetLimitMax = 1000
+    public var maxAggregations = 32
+    public var maxSize = 1000
+    public var maxPercents = 100
+    public init() {}
+}
+
+extension RequestParameters {
+    /// `q` and `filter`, each within its limit; a value of only spaces counts as absent.
+    func queryAndFilter(_ limits: RequestLimits) throws(AlmanacError) -> (q: String?, filter: String?) {
+        var q = try string("q", maxBytes: limits.queryBytes)
+        var filter = try string("filter", maxBytes: limits.filterBytes)
+        if let text = q, text.allSatisfy({ $0 == " " }) { q = nil }
+        if let text = filter, text.allSatisfy({ $0 == " " }) { filter = nil }
+        return (q, filter)
+    }
+}
