@@ -25,10 +25,8 @@ public struct EventAggregateRequest: Sendable, Equatable {
     public init(json: JSONValue, limits: Limits = Limits()) throws(AlmanacError) {
         let p = try RequestParameters(json: json)
         try p.rejectUnknown(allowed: Self.parameterNames)
-        q = try p.string("q", maxBytes: limits.queryBytes)
-        filter = try p.string("filter", maxBytes: limits.filterBytes)
-        if let q, q.allSatisfy({ $0 == " " }) { self.q = nil }
-        if let filter, filter.allSatisfy({ $0 == " " }) { self.filter = nil }
+        q = try p.text("q", maxBytes: limits.queryBytes)
+        filter = try p.text("filter", maxBytes: limits.filterBytes)
         range = try EventTimeRange(parameters: p)
         if let v = try p.int("min_seq") {
             guard v >= 0 else { throw AlmanacError.invalidParameter("min_seq", "must be a non-negative integer") }

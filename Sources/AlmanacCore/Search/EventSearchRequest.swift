@@ -24,10 +24,8 @@ public struct EventSearchRequest: Sendable, Equatable {
 
     public init(parameters p: RequestParameters, limits: Limits = Limits()) throws(AlmanacError) {
         try p.rejectUnknown(allowed: Self.parameterNames)
-        q = try p.string("q", maxBytes: limits.queryBytes)
-        filter = try p.string("filter", maxBytes: limits.filterBytes)
-        if let q, q.allSatisfy({ $0 == " " }) { self.q = nil }
-        if let filter, filter.allSatisfy({ $0 == " " }) { self.filter = nil }
+        q = try p.text("q", maxBytes: limits.queryBytes)
+        filter = try p.text("filter", maxBytes: limits.filterBytes)
         range = try EventTimeRange(parameters: p)
         if let sort = try p.string("sort", maxBytes: 64) {
             switch sort {

@@ -58,10 +58,8 @@ public struct ProductSearchRequest: Sendable, Equatable {
 
     public init(parameters p: RequestParameters, limits: Limits = Limits()) throws(AlmanacError) {
         try p.rejectUnknown(allowed: Self.parameterNames)
-        q = try p.string("q", maxBytes: limits.queryBytes)
-        filter = try p.string("filter", maxBytes: limits.filterBytes)
-        if let q, q.allSatisfy({ $0 == " " }) { self.q = nil }
-        if let filter, filter.allSatisfy({ $0 == " " }) { self.filter = nil }
+        q = try p.text("q", maxBytes: limits.queryBytes)
+        filter = try p.text("filter", maxBytes: limits.filterBytes)
         if let facets = try p.list("facets") {
             for facet in facets where !facet.isEmpty {
                 let isAttribute = facet.hasPrefix("attributes.") && facet.count > "attributes.".count

@@ -34,6 +34,12 @@ public struct RequestParameters: Sendable {
         return s
     }
 
+    /// A free-text parameter (`q`, `filter`): a value of spaces only is as if absent.
+    public func text(_ name: String, maxBytes: Int) throws(AlmanacError) -> String? {
+        guard let s = try string(name, maxBytes: maxBytes), !s.allSatisfy({ $0 == " " }) else { return nil }
+        return s
+    }
+
     public func int(_ name: String) throws(AlmanacError) -> Int? {
         guard let value = values[name], !value.isNull else { return nil }
         switch value {
