@@ -88,12 +88,6 @@ public protocol Stemming {
     func stem(_ word: String) -> String
 }
 
-/// No stemming: the word is its own stem (language "none").
-public struct IdentityStemmer: Stemming {
-    public init() {}
-    public func stem(_ word: String) -> String { word }
-}
-
 /// Sortable encodings of typed values for value slots.
 enum SlotValue {
     static func time(_ t: Timestamp) -> [UInt8] { Sortable.serialise(Double(t.microseconds)) }
