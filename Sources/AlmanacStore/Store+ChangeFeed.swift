@@ -74,24 +74,6 @@ extension Store {
         }
     }
 
-    /// Every stored event in seq order, in chunks, for a rebuild. Runs on one snapshot.
-    public func forEachEvent(chunk: Int = 5000, _ body: ([StoredEvent]) throws -> Void) throws -> Int64 {
-        try pool.read { db in
-            let head = try Self.headSeq(db)
-            var last: Int64 = 0
-            while true {
-                let rows = try Row.fetchAll(
-                    db, sql: "SELECT seq, tenant, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
-                    arguments: [last, chunk])
-                if rows.isEmpty { break }
-                let events = rows.map { StoredEvent(seq: $0[0], tenant: $0[1], body: $0[2]) }
-                try body(events)
-                last = events.last!.seq
-            }
-            return head
-        }
-    }
-
     /// Drops applied product change rows at or below `seq` (the index holds them now).
     public func pruneProductChanges(through seq: Int64) throws {
         try pool.write { db in

@@ -181,14 +181,6 @@ public struct SettingsRecord: Sendable, Equatable {
 }
 
 extension Store {
-    public func settings(tenant: String) async throws -> SettingsRecord? {
-        try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM settings WHERE tenant = ?", arguments: [tenant]).map {
-                SettingsRecord(tenant: $0["tenant"], body: $0["body"], generation: $0["generation"], seq: $0["seq"])
-            }
-        }
-    }
-
     public func allSettings() throws -> [SettingsRecord] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM settings").map {

@@ -116,10 +116,6 @@ extension Store {
         var rng = SystemRandomNumberGenerator()
         let a = rng.next() as UInt64
         let b = rng.next() as UInt64
-        func hex(_ v: UInt64) -> String {
-            let s = String(v, radix: 16)
-            return String(repeating: "0", count: 16 - s.count) + s
-        }
-        return "evt_" + hex(a) + hex(b)
+        return "evt_" + Hex.encode(a) + Hex.encode(b)
     }
 }

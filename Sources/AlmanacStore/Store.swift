@@ -44,15 +44,6 @@ public final class Store: Sendable {
         try Int64.fetchOne(db, sql: "SELECT value FROM sequence WHERE id = 1") ?? 0
     }
 
-    /// Allocates `count` consecutive sequence numbers inside the current write transaction
-    /// and returns the first. Writes are serialised by SQLite, so commit order is seq order.
-    static func allocateSeq(_ db: Database, count: Int = 1) throws -> Int64 {
-        precondition(count > 0)
-        let last = try Int64.fetchOne(
-            db, sql: "UPDATE sequence SET value = value + ? WHERE id = 1 RETURNING value", arguments: [count])!
-        return last - Int64(count) + 1
-    }
-
     /// Checks that the store answers a write (for `/ready`).
     public func isWritable() async -> Bool {
         do {

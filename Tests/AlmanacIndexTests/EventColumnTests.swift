@@ -31,7 +31,18 @@ enum TimelineFixture {
                 default: return []
                 }
             }
-            return event.keyword(field).map { [.string($0)] } ?? []
+            let keyword: String? =
+                switch field {
+                case "id": event.id
+                case "type": event.type
+                case "source": event.source
+                case "actor": event.actor
+                case "severity": event.severity.rawValue
+                case "entity.type": event.entity?.type
+                case "entity.id": event.entity?.id
+                default: nil
+                }
+            return keyword.map { [.string($0)] } ?? []
         }
     }
 }

@@ -32,6 +32,27 @@ let p256Order: [UInt8] = [
 ]
 
 enum P256Support {
+    /// Adopts a key just decoded or generated: owns `pkey` from here on (freed on every
+    /// path, including a throw), refuses anything but P-256, runs `check` (an
+    /// `EVP_PKEY_*check` on a context for the key, refused with `failure` unless it answers
+    /// 1) when given, and answers the key with its public coordinates.
+    static func adopt(
+        _ pkey: OpaquePointer, check: ((OpaquePointer) -> Int32)?, failure: String
+    ) throws(CryptoError) -> (key: EVPKey, x: [UInt8], y: [UInt8]) {
+        let owned = EVPKey(owning: pkey)
+        // Decoders may leave notes from rejected candidate formats on success; start clean
+        // so a later failure reports only its own errors.
+        OpenSSL.clearErrorQueue()
+        try requireP256(pkey)
+        if let check {
+            guard let ctx = EVP_PKEY_CTX_new_from_pkey(nil, pkey, nil) else { throw OpenSSL.error("EVP_PKEY_CTX_new_from_pkey") }
+            defer { EVP_PKEY_CTX_free(ctx) }
+            guard check(ctx) == 1 else { throw OpenSSL.error(.invalidFormat, failure) }
+        }
+        let (x, y) = try publicCoordinates(pkey)
+        return (owned, x, y)
+    }
+
     /// Throws unless `pkey` is an EC key on the named curve P-256 (explicit curve
     /// parameters, other curves and other key types are refused).
     static func requireP256(_ pkey: OpaquePointer) throws(CryptoError) {

@@ -49,19 +49,10 @@ public final class P256PrivateKey: Sendable {
 
     /// Takes ownership of `pkey` (freed on every path, including a throw).
     private init(owning pkey: OpaquePointer, check: Bool) throws(CryptoError) {
-        let owned = EVPKey(owning: pkey)
-        // Decoders may leave notes from rejected candidate formats on success; start clean
-        // so a later failure reports only its own errors.
-        OpenSSL.clearErrorQueue()
-        try P256Support.requireP256(pkey)
-        if check {
-            guard let ctx = EVP_PKEY_CTX_new_from_pkey(nil, pkey, nil) else { throw OpenSSL.error("EVP_PKEY_CTX_new_from_pkey") }
-            defer { EVP_PKEY_CTX_free(ctx) }
-            // Range of the private scalar, public point on the curve, and d*G == Q.
-            guard EVP_PKEY_check(ctx) == 1 else { throw OpenSSL.error(.invalidFormat, "inconsistent EC private key") }
-        }
-        let (x, y) = try P256Support.publicCoordinates(pkey)
-        self.key = owned
+        // The check: range of the private scalar, public point on the curve, and d*G == Q.
+        let (key, x, y) = try P256Support.adopt(
+            pkey, check: check ? { EVP_PKEY_check($0) } : nil, failure: "inconsistent EC private key")
+        self.key = key
         self.publicKey = try P256PublicKey(x: x, y: y)
     }
 

@@ -58,19 +58,10 @@ public final class P256PublicKey: Sendable, Equatable {
 
     /// Takes ownership of `pkey` (freed on every path, including a throw).
     private init(owning pkey: OpaquePointer, check: Bool) throws(CryptoError) {
-        let owned = EVPKey(owning: pkey)
-        // Decoders may leave notes from rejected candidate formats on success; start clean
-        // so a later failure reports only its own errors.
-        OpenSSL.clearErrorQueue()
-        try P256Support.requireP256(pkey)
-        if check {
-            guard let ctx = EVP_PKEY_CTX_new_from_pkey(nil, pkey, nil) else { throw OpenSSL.error("EVP_PKEY_CTX_new_from_pkey") }
-            defer { EVP_PKEY_CTX_free(ctx) }
-            // Full public-key validation: on the curve, not infinity, n*Q == infinity.
-            guard EVP_PKEY_public_check(ctx) == 1 else { throw OpenSSL.error(.invalidFormat, "invalid P-256 public key") }
-        }
-        let (x, y) = try P256Support.publicCoordinates(pkey)
-        self.key = owned
+        // The check: full public-key validation (on the curve, not infinity, n*Q == infinity).
+        let (key, x, y) = try P256Support.adopt(
+            pkey, check: check ? { EVP_PKEY_public_check($0) } : nil, failure: "invalid P-256 public key")
+        self.key = key
         self.x = x
         self.y = y
     }

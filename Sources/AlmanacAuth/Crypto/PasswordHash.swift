@@ -1,3 +1,5 @@
+import AlmanacCore
+
 /// A scrypt password (or client secret) hash in a self-describing text form:
 ///
 ///     scrypt$N$r$p$<base64 salt>$<base64 hash>

@@ -50,8 +50,6 @@ public struct VerifiedJWT: Sendable {
 
     /// `exp`, seconds since the epoch (always present in a verified token).
     public var expiresAt: Double { claims["exp"]?.numberValue ?? 0 }
-    public var issuedAt: Double? { claims["iat"]?.numberValue }
-    public var notBefore: Double? { claims["nbf"]?.numberValue }
     public var issuer: String? { claims["iss"]?.stringValue }
     public var subject: String? { claims["sub"]?.stringValue }
     public var tenant: String? { claims["tenant"]?.stringValue }

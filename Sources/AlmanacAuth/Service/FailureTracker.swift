@@ -52,10 +52,4 @@ public final class FailureTracker: Sendable {
             return recent.count == maxFailures
         }
     }
-
-    /// Failures of `key` inside the window now.
-    public func recentFailures(_ key: String) -> Int {
-        let now = clock()
-        return failures.withLock { f in (f[key] ?? []).filter { now - $0 < window }.count }
-    }
 }

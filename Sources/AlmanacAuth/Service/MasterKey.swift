@@ -17,7 +17,7 @@ public struct MasterKey: Sendable {
             throw AlmanacError(.badRequest, "cannot read the master key file \(path)")
         }
         let text = String(decoding: data, as: UTF8.self).filter { !$0.isWhitespace }
-        if text.count == 64, let bytes = hexBytes(text) { return try MasterKey(bytes: bytes) }
+        if text.count == 64, let bytes = Hex.decode(text) { return try MasterKey(bytes: bytes) }
         if let decoded = Data(base64Encoded: text), decoded.count == 32 { return try MasterKey(bytes: Array(decoded)) }
         if data.count == 32 { return try MasterKey(bytes: Array(data)) }
         throw AlmanacError(.badRequest, "the master key file \(path) must hold 32 bytes as 64 hex characters")
@@ -35,7 +35,7 @@ public struct MasterKey: Sendable {
             return try read(path: path)
         }
         let bytes = try SecureRandom.bytes(32)
-        let hex = bytes.map { String(format: "%02x", $0) }.joined() + "\n"
+        let hex = Hex.encode(bytes) + "\n"
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         guard FileManager.default.createFile(atPath: path, contents: Data(hex.utf8), attributes: [.posixPermissions: 0o600]) else {
             throw AlmanacError(.internalError, "cannot create \(path)")
@@ -43,27 +43,4 @@ public struct MasterKey: Sendable {
         logger.warning("generated a master key at \(path): for development only; set ALMANAC_MASTER_KEY_FILE in production")
         return try MasterKey(bytes: bytes)
     }
-
-    static func hexBytes(_ text: String) -> [UInt8]? {
-        var out: [UInt8] = []
-        var chars = Array(text.utf8)[...]
-        while chars.count >= 2 {
-            guard let hi = hexValue(chars.removeFirst()), let lo = hexValue(chars.removeFirst()) else { return nil }
-            out.append(hi << 4 | lo)
-        }
-        return chars.isEmpty ? out : nil
-    }
-
-    static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-        default: nil
-        }
-    }
-}
-
-extension Array where Element == UInt8 {
-    var hexString: String { map { String(format: "%02x", $0) }.joined() }
 }

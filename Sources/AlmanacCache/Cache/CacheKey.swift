@@ -1,3 +1,5 @@
+import AlmanacCore
+
 /// What a cached answer was computed over: one collection per index.
 public enum CacheCollection: String, Sendable, Hashable, CaseIterable {
     case products
@@ -21,21 +23,10 @@ public struct CacheKey: Hashable, Sendable, CustomStringConvertible {
 
     /// - Parameter digest: the raw digest bytes, hex-encoded here.
     public init(tenant: String, collection: CacheCollection, generation: some BinaryInteger, digest: some Sequence<UInt8>) {
-        self.init(tenant: tenant, collection: collection, generation: generation, digestHex: Self.hex(digest))
+        self.init(tenant: tenant, collection: collection, generation: generation, digestHex: Hex.encode(digest))
     }
 
     public var description: String { rawValue }
-
-    static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.underestimatedCount * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
 
     private static func escaped(_ component: String) -> String {
         guard component.utf8.contains(where: { $0 == UInt8(ascii: "|") || $0 == UInt8(ascii: "%") }) else {

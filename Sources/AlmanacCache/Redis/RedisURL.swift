@@ -1,3 +1,5 @@
+import AlmanacCore
+
 /// Where and how to connect: `redis://[[user]:password@]host[:port][/db]`
 /// (default port 6379, default database 0) or `unix://[[user]:password@]/path/to.sock[?db=N]`.
 ///
@@ -149,27 +151,11 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
 
     private static func percentDecoded(_ text: Substring, in url: String) throws(RedisError) -> String {
         guard text.contains("%") else { return String(text) }
-        var bytes: [UInt8] = []
-        var utf8 = text.utf8.makeIterator()
-        while let byte = utf8.next() {
-            guard byte == UInt8(ascii: "%") else {
-                bytes.append(byte)
-                continue
-            }
-            guard let high = utf8.next().flatMap(hexValue), let low = utf8.next().flatMap(hexValue) else {
-                throw RedisError(.invalidURL, "bad percent-encoding in \(redacted(url))")
-            }
-            bytes.append(high << 4 | low)
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    private static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-        default: nil
+        // Invalid UTF-8 is repaired, not refused: the server decides what it accepts.
+        do {
+            return String(decoding: try PercentDecoding.bytes(text, plusIsSpace: false), as: UTF8.self)
+        } catch {
+            throw RedisError(.invalidURL, "bad percent-encoding in \(redacted(url))")
         }
     }
 

@@ -23,7 +23,6 @@ public struct AlmanacError: Error, Sendable, CustomStringConvertible {
         public static let malformedJSON = Code(400, "malformed-json", "Malformed JSON")
         public static let validation = Code(400, "validation-failed", "Validation failed")
         public static let invalidFilter = Code(400, "invalid-filter", "Invalid filter")
-        public static let invalidQuery = Code(400, "invalid-query", "Invalid query")
         public static let invalidParameter = Code(400, "invalid-parameter", "Invalid parameter")
         public static let unauthorized = Code(401, "unauthorized", "Unauthorized")
         public static let forbidden = Code(403, "forbidden", "Forbidden")

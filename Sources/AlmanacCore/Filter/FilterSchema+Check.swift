@@ -199,6 +199,7 @@ extension TypedValue {
 
     /// Byte-for-byte comparison of the UTF-8 encodings (no Unicode normalisation, unlike
     /// `String`'s `<`).
+    @usableFromInline
     static func compareBytes(_ a: String, _ b: String) -> TypedValueOrder {
         var a = a.utf8.makeIterator()
         var b = b.utf8.makeIterator()

@@ -22,39 +22,50 @@ extension TypedCondition {
     /// string attribute against a number) count as absent.
     public func matches(_ recordValues: [TypedValue]) -> Bool {
         switch predicate {
-        case .exists:
-            return !recordValues.isEmpty
-        case .compare(.equal, let value):
-            return recordValues.contains { Self.equals($0, value) }
         case .compare(.notEqual, let value):
+            // Holds when the record has comparable values and none is equal.
             let comparable = recordValues.filter { $0.ordered(against: value) != nil }
-            return !comparable.isEmpty && !comparable.contains { Self.equals($0, value) }
-        case .compare(let op, let value):
-            return recordValues.contains { record in
-                guard let order = record.ordered(against: value) else { return false }
-                switch op {
-                case .less: return order == .less
-                case .lessOrEqual: return order != .greater
-                case .greater: return order == .greater
-                case .greaterOrEqual: return order != .less
-                case .equal, .notEqual: return false
-                }
-            }
-        case .in(let values):
-            return recordValues.contains { record in values.contains { Self.equals(record, $0) } }
-        case .range(let low, let high):
-            return recordValues.contains { record in
-                guard let fromLow = record.ordered(against: low), let toHigh = record.ordered(against: high) else { return false }
-                return fromLow != .less && toHigh != .greater
-            }
+            return !comparable.isEmpty && comparable.allSatisfy { matches(value: $0) }
+        default:
+            // Every other predicate holds when any value satisfies it (`EXISTS`: any value).
+            return recordValues.contains { matches(value: $0) }
         }
     }
 
-    /// Equality as filters mean it: category paths match their whole subtree.
-    private static func equals(_ record: TypedValue, _ value: TypedValue) -> Bool {
+    /// Whether a record holding exactly `value` for this field satisfies the condition:
+    /// the one definition of what each predicate means, which `matches(_:)` extends to
+    /// lists and the timeline's column filter compiles (it runs per row there, so it is
+    /// inlinable).
+    @inlinable
+    public func matches(value v: TypedValue) -> Bool {
+        switch predicate {
+        case .exists:
+            return true
+        case .compare(let op, let x):
+            guard let order = v.ordered(against: x) else { return false }
+            switch op {
+            case .equal: return Self.equals(v, x, order)
+            case .notEqual: return !Self.equals(v, x, order)
+            case .less: return order == .less
+            case .lessOrEqual: return order != .greater
+            case .greater: return order == .greater
+            case .greaterOrEqual: return order != .less
+            }
+        case .in(let values):
+            return values.contains { x in v.ordered(against: x).map { Self.equals(v, x, $0) } ?? false }
+        case .range(let low, let high):
+            guard let fromLow = v.ordered(against: low), let toHigh = v.ordered(against: high) else { return false }
+            return fromLow != .less && toHigh != .greater
+        }
+    }
+
+    /// Equality as filters mean it, given the values' order: category paths match their
+    /// whole subtree.
+    @inlinable
+    static func equals(_ record: TypedValue, _ value: TypedValue, _ order: TypedValueOrder) -> Bool {
         if case .categoryPath(let path) = record, case .categoryPath(let prefix) = value {
             return path.count >= prefix.count && zip(path, prefix).allSatisfy { TypedValue.compareBytes($0, $1) == .equal }
         }
-        return record.ordered(against: value) == .equal
+        return order == .equal
     }
 }

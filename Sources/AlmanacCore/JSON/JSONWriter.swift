@@ -91,9 +91,8 @@ public struct JSONWriter: Sendable {
                 case 0x0C: raw("\\f")
                 default:
                     raw("\\u00")
-                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                    bytes.append(hex[Int(b >> 4)])
-                    bytes.append(hex[Int(b & 0xF)])
+                    bytes.append(Hex.digits[Int(b >> 4)])
+                    bytes.append(Hex.digits[Int(b & 0xF)])
                 }
             }
             if runStart < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }

@@ -81,29 +81,6 @@ public struct Event: Sendable, Equatable {
         else { throw AlmanacError(.internalError, "stored event lacks received_at/seq") }
         self = draft.event(id: draft.id ?? "", receivedAt: receivedAt, seq: seq)
     }
-
-    /// The value of a keyword field by filter name (`type`, `entity.id`, `attributes.x`...), as text.
-    public func keyword(_ field: String) -> String? {
-        switch field {
-        case "id": id
-        case "type": type
-        case "source": source
-        case "actor": actor
-        case "severity": severity.rawValue
-        case "entity.type": entity?.type
-        case "entity.id": entity?.id
-        default:
-            if field.hasPrefix("attributes.") {
-                switch attributes[String(field.dropFirst(11))] {
-                case .string(let s)?: s
-                case .bool(let b)?: b ? "true" : "false"
-                default: nil
-                }
-            } else {
-                nil
-            }
-        }
-    }
 }
 
 /// Checks an event body against API.md and flattens nested attributes.

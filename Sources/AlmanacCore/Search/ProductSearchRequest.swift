@@ -135,9 +135,6 @@ public struct ProductSearchRequest: Sendable, Equatable {
         typo = try p.bool("typo") ?? true
     }
 
-    /// Whether relevance takes part in the order.
-    public var sortsByScore: Bool { sort.contains { $0.field == .score } }
-
     /// A canonical rendering of everything that determines the answer except paging, for
     /// cache keys and cursor fingerprints.
     public var canonicalQuery: String {

@@ -34,6 +34,12 @@ public struct RequestParameters: Sendable {
         return s
     }
 
+    /// A free-text parameter (`q`, `filter`): a value of spaces only is as if absent.
+    public func text(_ name: String, maxBytes: Int) throws(AlmanacError) -> String? {
+        guard let s = try string(name, maxBytes: maxBytes), !s.allSatisfy({ $0 == " " }) else { return nil }
+        return s
+    }
+
     public func int(_ name: String) throws(AlmanacError) -> Int? {
         guard let value = values[name], !value.isNull else { return nil }
         switch value {
@@ -110,10 +116,6 @@ public struct RequestLimits: Sendable {
 extension RequestParameters {
     /// `q` and `filter`, each within its limit; a value of only spaces counts as absent.
     func queryAndFilter(_ limits: RequestLimits) throws(AlmanacError) -> (q: String?, filter: String?) {
-        var q = try string("q", maxBytes: limits.queryBytes)
-        var filter = try string("filter", maxBytes: limits.filterBytes)
-        if let text = q, text.allSatisfy({ $0 == " " }) { q = nil }
-        if let text = filter, text.allSatisfy({ $0 == " " }) { filter = nil }
-        return (q, filter)
+        (try text("q", maxBytes: limits.queryBytes), try text("filter", maxBytes: limits.filterBytes))
     }
 }

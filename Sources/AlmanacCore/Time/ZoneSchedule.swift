@@ -26,8 +26,6 @@ public struct ZoneSchedule: Sendable, Hashable {
         ZoneSchedule(name: name, initialOffset: offsetSeconds)
     }
 
-    public var isFixed: Bool { transitions.isEmpty }
-
     /// The offset in force at `second`.
     @inline(__always)
     public func offset(at second: Int64) -> Int64 {

@@ -1,10 +1,12 @@
 import AlmanacCore
 
-/// A checked filter compiled against one tenant's columns: evaluated a chunk at a time into
-/// a mask, with keyword conditions reduced to lookups of dictionary codes.
-///
-/// Semantics are `TypedFilter.matches` (the reference the Xapian planner also follows):
-/// a condition on a field the event lacks is false, `EXISTS` aside, and `NOT` negates that.
+/// A checked filter compiled against one tenant's columns: `TypedFilter.matches` (the
+/// reference the Xapian planner also follows) in the form the aggregation hot path needs.
+/// `AND`, `OR` and `NOT` combine masks a chunk at a time; keyword conditions become tables
+/// over dictionary codes, built once per query; time and attribute values are tested row
+/// by row with `TypedCondition.matches(value:)`, the one definition of each predicate (an
+/// event holds one value per field). A condition on a field the event lacks is false,
+/// `EXISTS` aside, and `NOT` negates that.
 indirect enum ColumnFilter: Sendable {
     case and([ColumnFilter])
     case or([ColumnFilter])
@@ -51,7 +53,7 @@ indirect enum ColumnFilter: Sendable {
                 if let code = dictionary.existingCode(s) { table[Int(code)] = false }
             default:
                 for code in 1..<max(1, dictionary.count) {
-                    table[code] = ColumnFilter.matches(c, .string(dictionary.values[code]))
+                    table[code] = c.matches(value: .string(dictionary.values[code]))
                 }
             }
             self = .keyword(column: keyword.rawValue, table: table)
@@ -101,7 +103,7 @@ indirect enum ColumnFilter: Sendable {
             for r in 0..<min(n, codes.count) { mask[r] = table[Int(codes[r])] }
             return mask
         case .time(let c):
-            return chunk.time.map { ColumnFilter.matches(c, .time(Timestamp(microseconds: $0))) }
+            return chunk.time.map { c.matches(value: .time(Timestamp(microseconds: $0))) }
         case .attribute(let id, let c, let codes):
             guard let id, let column = chunk.attributes[id] else {
                 return [Bool](repeating: false, count: n)
@@ -109,7 +111,7 @@ indirect enum ColumnFilter: Sendable {
             var mask = [Bool](repeating: false, count: n)
             for r in 0..<n {
                 if let x = column.number(r) {
-                    mask[r] = ColumnFilter.matches(c, .number(x))
+                    mask[r] = c.matches(value: .number(x))
                 } else if case let code = column.string(r), code != 0 {
                     if let codes {
                         if case .compare(.notEqual, _) = c.predicate {
@@ -118,36 +120,13 @@ indirect enum ColumnFilter: Sendable {
                             mask[r] = codes.contains(code)
                         }
                     } else {
-                        mask[r] = ColumnFilter.matches(c, .string(columns.attributeValues.values[Int(code)]))
+                        mask[r] = c.matches(value: .string(columns.attributeValues.values[Int(code)]))
                     }
                 } else if case let b = column.bool(r), b != 0 {
-                    mask[r] = ColumnFilter.matches(c, .bool(b == 2))
+                    mask[r] = c.matches(value: .bool(b == 2))
                 }
             }
             return mask
-        }
-    }
-
-    /// `TypedCondition.matches` for a record holding exactly one value.
-    static func matches(_ c: TypedCondition, _ v: TypedValue) -> Bool {
-        switch c.predicate {
-        case .exists:
-            return true
-        case .compare(let op, let x):
-            guard let order = v.ordered(against: x) else { return false }
-            switch op {
-            case .equal: return order == .equal
-            case .notEqual: return order != .equal
-            case .less: return order == .less
-            case .lessOrEqual: return order != .greater
-            case .greater: return order == .greater
-            case .greaterOrEqual: return order != .less
-            }
-        case .in(let values):
-            return values.contains { v.ordered(against: $0) == .equal }
-        case .range(let low, let high):
-            guard let a = v.ordered(against: low), let b = v.ordered(against: high) else { return false }
-            return a != .less && b != .greater
         }
     }
 }

@@ -30,10 +30,10 @@ public struct EventSearcher: Sendable {
     public func search(_ request: EventSearchRequest, tenant: String, settings: SearchSettings) async throws -> EventSearchResult {
         let plan = try EventQueryPlan(tenant: tenant, q: request.q, filter: request.filter, range: request.range, settings: settings, slots: slots)
         let fingerprint = Cursor.fingerprint(tenant + "\u{1F}" + request.canonicalQuery)
-        let cursor = try request.cursor.map { try EventCursor.decode($0, fingerprint: fingerprint) }
+        let cursor = try request.cursor.map { try Cursor.decode($0, fingerprint: fingerprint, scheme: .timeline) }
         var months = readers.months(overlapping: request.range)
         if request.descending { months.reverse() }
-        let cursorMonth = cursor.map { EventMonth(containing: $0.occurredAt) }
+        let cursorMonth = cursor?.time.map { EventMonth(containing: $0) }
 
         let want = request.limit == 0 ? 0 : request.limit + 1
         var hits: [XapianSearchResult.Hit] = []
@@ -61,9 +61,9 @@ public struct EventSearcher: Sendable {
         let page = Array(hits.prefix(request.limit))
         var next: String?
         if hasMore, let last = page.last {
-            next = EventCursor(
+            next = Cursor(
                 fingerprint: fingerprint, key: last.sortKey,
-                occurredAt: Int64(Sortable.unserialise(last.values[1])), id: String(decoding: last.values[0], as: UTF8.self)
+                time: Int64(Sortable.unserialise(last.values[1])), lastID: String(decoding: last.values[0], as: UTF8.self)
             ).encoded
         }
         return EventSearchResult(events: page.map(\.data), total: total, nextCursor: next)

@@ -254,7 +254,7 @@ struct ProductSearch {
                     stemmer: stemmer)
                 if case .object(let product)? = try? JSONParser.parse(hit.data) {
                     if let title = product["title"]?.stringValue {
-                        h.highlightTitle = highlighter.highlight(title) ?? Highlighter.escapeOnly(title)
+                        h.highlightTitle = highlighter.highlight(title) ?? Highlighter.escaped(title)
                     }
                     if let description = product["description"]?.stringValue {
                         h.highlightDescription = highlighter.crop(description)
@@ -324,23 +324,6 @@ struct ProductSearch {
     static func priceBuckets(_ result: XapianSpyResult, _ ranges: [ProductSearchRequest.PriceRange]) -> [PriceBucket] {
         guard case .rangeCounts(let counts) = result else { return [] }
         return zip(ranges, counts).map { PriceBucket(from: $0.from, to: $0.to, count: $1) }
-    }
-}
-
-extension Highlighter {
-    static func escapeOnly(_ text: String) -> String {
-        var out = ""
-        for c in text {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(c)
-            }
-        }
-        return out
     }
 }
 

@@ -93,18 +93,30 @@ struct Highlighter {
         if window.lowerBound > 0 { out.append(contentsOf: "…".utf8) }
         var cursor = window.lowerBound
         for range in ranges where range.lowerBound >= window.lowerBound && range.upperBound <= window.upperBound {
-            escape(bytes[cursor..<range.lowerBound], into: &out)
+            Self.escape(bytes[cursor..<range.lowerBound], into: &out)
             out.append(contentsOf: "<mark>".utf8)
-            escape(bytes[range], into: &out)
+            Self.escape(bytes[range], into: &out)
             out.append(contentsOf: "</mark>".utf8)
             cursor = range.upperBound
         }
-        escape(bytes[cursor..<window.upperBound], into: &out)
+        Self.escape(bytes[cursor..<window.upperBound], into: &out)
         if window.upperBound < bytes.count { out.append(contentsOf: "…".utf8) }
         return String(decoding: out, as: UTF8.self)
     }
 
-    private func escape(_ slice: ArraySlice<UInt8>, into out: inout [UInt8]) {
+    /// The whole text escaped, nothing marked (a field shown without a match).
+    static func escaped(_ text: String) -> String {
+        let bytes = Array(text.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        escape(bytes[...], into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// HTML text escaping of `&`, `<`, `>`, `"` and `'`, byte by byte over the UTF-8
+    /// encoding, so a combining mark after one of them cannot hide it (the one escaper:
+    /// marked and unmarked text alike).
+    static func escape(_ slice: ArraySlice<UInt8>, into out: inout [UInt8]) {
         for b in slice {
             switch b {
             case UInt8(ascii: "&"): out.append(contentsOf: "&amp;".utf8)

@@ -1,104 +1,92 @@
 import AlmanacCore
 
-/// An opaque paging cursor: base64url JSON naming the query it belongs to (a fingerprint),
-/// and where the previous page ended — the sort key of its last hit (exact continuation
-/// under writes) or, for relevance order, the count so far and the last id.
+/// An opaque paging cursor, the one scheme of every paged list: base64url JSON naming the
+/// query it belongs to (a fingerprint), and where the previous page ended — the sort key
+/// of its last hit (exact continuation under writes) or, for relevance order, the count
+/// so far and the last id. Cursors of time-ordered results (the timeline) carry the last
+/// hit's time instead of a count: it says which month to resume in.
+///
+/// The text is `{"f":…,"k":…,"t":…,"o":…,"i":…}` (members in that order, `k`, `t` and
+/// `i` only when set, `o` only without `t`), so each kind of cursor reads as it always has.
 public struct Cursor: Sendable, Equatable {
     public var fingerprint: String
     public var key: [UInt8]?
     public var offset: Int
     public var lastID: String?
+    /// The last hit's time (microseconds), for time-ordered results; nil otherwise.
+    public var time: Int64?
 
     public init(fingerprint: String, key: [UInt8]?, offset: Int, lastID: String?) {
         self.fingerprint = fingerprint
         self.key = key
         self.offset = offset
         self.lastID = lastID
+        self.time = nil
+    }
+
+    /// A cursor of time-ordered results: the last hit's sort key, time and id.
+    public init(fingerprint: String, key: [UInt8], time: Int64, lastID: String) {
+        self.fingerprint = fingerprint
+        self.key = key
+        self.offset = 0
+        self.lastID = lastID
+        self.time = time
+    }
+
+    /// What a kind of cursor must carry, and the request parameters a client must keep
+    /// between its pages (named when a cursor of another query comes back).
+    public struct Scheme: Sendable {
+        /// Required: the count so far (`o`); optional: the key and the last id.
+        public static let search = Scheme(timeOrdered: false, keep: "q, filter, sort and facets")
+        /// Required: the key, the time and the last id; no count.
+        public static let timeline = Scheme(timeOrdered: true, keep: "q, filter, from, to and sort")
+
+        let timeOrdered: Bool
+        let keep: String
     }
 
     public var encoded: String {
         var o = JSONObject()
         o["f"] = .string(fingerprint)
-        if let key { o["k"] = .string(Base64.encode(key)) }
-        o["o"] = .int(Int64(offset))
+        if let key { o["k"] = .string(Base64URL.encode(key)) }
+        if let time {
+            o["t"] = .int(time)
+        } else {
+            o["o"] = .int(Int64(offset))
+        }
         if let lastID { o["i"] = .string(lastID) }
-        return Base64.encode(JSONWriter.encode(.object(o)))
+        return Base64URL.encode(JSONWriter.encode(.object(o)))
     }
 
-    public static func decode(_ text: String, fingerprint: String) throws(AlmanacError) -> Cursor {
+    /// Reads a cursor this server issued for the query named by `fingerprint`. The members
+    /// `scheme` requires are checked first (a text without them is no cursor of this
+    /// scheme), then the fingerprint, then the optional members.
+    public static func decode(_ text: String, fingerprint: String, scheme: Scheme = .search) throws(AlmanacError) -> Cursor {
         let broken = AlmanacError.invalidParameter("cursor", "is not a cursor this server issued (use page.next_cursor as given)")
-        guard let bytes = Base64.decode(text), case .object(let o)? = try? JSONParser.parse(bytes),
-            let f = o["f"]?.stringValue, let offset = o["o"]?.integerValue, offset >= 0
+        guard let bytes = Base64URL.decode(text), case .object(let o)? = try? JSONParser.parse(bytes),
+            let f = o["f"]?.stringValue
         else { throw broken }
-        guard f == fingerprint else {
-            throw AlmanacError.invalidParameter("cursor", "belongs to a different query; keep q, filter, sort and facets as they were")
+        func key() throws(AlmanacError) -> [UInt8]? {
+            guard let k = o["k"] else { return nil }
+            guard let s = k.stringValue, let decoded = Base64URL.decode(s) else { throw broken }
+            return decoded
         }
-        var key: [UInt8]?
-        if let k = o["k"] {
-            guard let s = k.stringValue, let decoded = Base64.decode(s) else { throw broken }
-            key = decoded
+        func checkFingerprint() throws(AlmanacError) {
+            guard f == fingerprint else {
+                throw AlmanacError.invalidParameter("cursor", "belongs to a different query; keep \(scheme.keep) as they were")
+            }
         }
-        return Cursor(fingerprint: f, key: key, offset: Int(offset), lastID: o["i"]?.stringValue)
+        if scheme.timeOrdered {
+            guard let key = try key(), let t = o["t"]?.integerValue, let id = o["i"]?.stringValue else { throw broken }
+            try checkFingerprint()
+            return Cursor(fingerprint: f, key: key, time: t, lastID: id)
+        }
+        guard let offset = o["o"]?.integerValue, offset >= 0 else { throw broken }
+        try checkFingerprint()
+        return Cursor(fingerprint: f, key: try key(), offset: Int(offset), lastID: o["i"]?.stringValue)
     }
 
     public static func fingerprint(_ text: String) -> String {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in text.utf8 {
-            h ^= UInt64(b)
-            h = h &* 0x100_0000_01b3
-        }
-        return String(h, radix: 36)
-    }
-}
-
-/// base64url without padding (RFC 4648 section 5).
-public enum Base64 {
-    static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
-
-    public static func encode(_ bytes: [UInt8]) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 4 / 3 + 3)
-        var i = 0
-        while i + 3 <= bytes.count {
-            let v = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
-            out += [alphabet[Int(v >> 18)], alphabet[Int(v >> 12 & 63)], alphabet[Int(v >> 6 & 63)], alphabet[Int(v & 63)]]
-            i += 3
-        }
-        let rest = bytes.count - i
-        if rest == 1 {
-            let v = UInt32(bytes[i]) << 16
-            out += [alphabet[Int(v >> 18)], alphabet[Int(v >> 12 & 63)]]
-        } else if rest == 2 {
-            let v = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8
-            out += [alphabet[Int(v >> 18)], alphabet[Int(v >> 12 & 63)], alphabet[Int(v >> 6 & 63)]]
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    public static func decode(_ text: String) -> [UInt8]? {
-        var values: [UInt8] = []
-        for c in text.utf8 {
-            switch c {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"): values.append(c - 65)
-            case UInt8(ascii: "a")...UInt8(ascii: "z"): values.append(c - 97 + 26)
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): values.append(c - 48 + 52)
-            case UInt8(ascii: "-"): values.append(62)
-            case UInt8(ascii: "_"): values.append(63)
-            default: return nil
-            }
-        }
-        if values.count % 4 == 1 { return nil }
-        var out: [UInt8] = []
-        var i = 0
-        while i < values.count {
-            let chunk = values[i..<min(i + 4, values.count)]
-            var v: UInt32 = 0
-            for (j, x) in chunk.enumerated() { v |= UInt32(x) << (18 - 6 * j) }
-            out.append(UInt8(v >> 16 & 0xFF))
-            if chunk.count > 2 { out.append(UInt8(v >> 8 & 0xFF)) }
-            if chunk.count > 3 { out.append(UInt8(v & 0xFF)) }
-            i += 4
-        }
-        return out
+        String(FNV1a64.hash(text), radix: 36)
     }
 }

@@ -25,7 +25,36 @@ public struct IndexDocument: Sendable, Equatable {
         booleanTerms.append(uniqueTerm)
     }
 
+    /// A record's document: its unique term, its tenant and id terms, its JSON as data.
+    init(tenant: String, id: String, json: [UInt8]) {
+        self.init(uniqueTerm: Terms.unique(tenant: tenant, id: id))
+        addBoolean(Terms.keyword(Terms.tenant, tenant))
+        addBoolean(Terms.keyword(Terms.id, id))
+        data = json
+    }
+
     public mutating func addBoolean(_ term: String) { booleanTerms.append(term) }
+
+    /// The term `field EXISTS` matches.
+    mutating func addExists(_ field: String) { addBoolean(Terms.keyword(Terms.exists, field)) }
+
+    /// A record's `attributes`: `EXISTS` terms, a boolean term per scalar value, typed
+    /// values in their per-name slots (when `slots` has one), and every
+    /// `name \u{1F} value` in `facetSlot` for facets.
+    mutating func addAttributes(_ attributes: JSONObject, slots: SlotRegistry?, facetSlot: UInt32) {
+        addExists("attributes")
+        var facetValues: [[UInt8]] = []
+        for entry in attributes {
+            addExists("attributes." + entry.key)
+            guard let text = SlotValue.attributeText(entry.value) else { continue }
+            addBoolean(Terms.attributeTerm(entry.key, text))
+            facetValues.append(Array((entry.key + Terms.attributeSeparator + text).utf8))
+            if let slot = slots?.slot(for: entry.key), let encoded = SlotValue.attribute(entry.value) {
+                values[slot] = encoded
+            }
+        }
+        values[facetSlot] = MultiValue.encode(facetValues)
+    }
 
     public mutating func addTerm(_ term: String, wdf: UInt32 = 1) { terms[term, default: 0] += wdf }
 
@@ -57,12 +86,6 @@ public struct IndexDocument: Sendable, Equatable {
 /// Anything that stems a lower-cased word (Xapian's Snowball stemmers in production).
 public protocol Stemming {
     func stem(_ word: String) -> String
-}
-
-/// No stemming: the word is its own stem (language "none").
-public struct IdentityStemmer: Stemming {
-    public init() {}
-    public func stem(_ word: String) -> String { word }
 }
 
 /// Sortable encodings of typed values for value slots.

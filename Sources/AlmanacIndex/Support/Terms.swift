@@ -1,3 +1,5 @@
+import AlmanacCore
+
 /// Term prefixes and value slots: the one place that says how records become Xapian
 /// documents (Omega's convention: `Q` for the unique id, `X..` for boolean fields,
 /// `Z` for stemmed forms). Changing anything here needs a reindex.
@@ -37,7 +39,7 @@ public enum Terms {
     public static func keyword(_ prefix: String, _ value: String) -> String {
         let term = prefix + value
         if term.utf8.count <= maxTermBytes { return term }
-        return prefix + "\u{0}#" + fnv1a64Hex(value)
+        return prefix + "\u{0}#" + Hex.encode(FNV1a64.hash(value))
     }
 
     public static func unique(tenant: String, id: String) -> String {
@@ -46,16 +48,6 @@ public enum Terms {
 
     public static func attributeTerm(_ name: String, _ value: String) -> String {
         keyword(attribute, name + attributeSeparator + value)
-    }
-
-    static func fnv1a64Hex(_ s: String) -> String {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in s.utf8 {
-            h ^= UInt64(b)
-            h = h &* 0x100_0000_01b3
-        }
-        let hex = String(h, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
     }
 }
 

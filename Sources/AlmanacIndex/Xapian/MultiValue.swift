@@ -34,13 +34,6 @@ public enum MultiValue {
         return ok ? values : nil
     }
 
-    /// The entries as UTF-8 strings (invalid sequences repaired), or nil when malformed.
-    public static func decodeStrings(_ bytes: UnsafeRawBufferPointer) -> [String]? {
-        var values: [String] = []
-        let ok = forEach(in: bytes) { values.append(String(decoding: $0, as: UTF8.self)) }
-        return ok ? values : nil
-    }
-
     /// Calls `body` with each entry (valid only inside the call). Returns false when the
     /// buffer is malformed; the entries before the bad one have been visited.
     @discardableResult

@@ -37,53 +37,25 @@ public struct QueryParameters: Sendable {
 
     /// Form decoding of one component.
     static func decode(_ text: Substring, what: String) throws(AlmanacError) -> String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count)
-        var iterator = text.utf8.makeIterator()
-        while let b = iterator.next() {
-            switch b {
-            case UInt8(ascii: "+"): bytes.append(0x20)
-            case UInt8(ascii: "%"):
-                guard let h = iterator.next(), let l = iterator.next(), let hi = hexValue(h), let lo = hexValue(l) else {
-                    throw AlmanacError(.badRequest, "query string: invalid percent-encoding in the \(what)")
-                }
-                bytes.append(hi << 4 | lo)
-            default: bytes.append(b)
+        do throws(PercentDecoding.Failure) {
+            return try PercentDecoding.decode(text, plusIsSpace: true)
+        } catch {
+            switch error {
+            case .badEscape: throw AlmanacError(.badRequest, "query string: invalid percent-encoding in the \(what)")
+            case .invalidUTF8: throw AlmanacError(.badRequest, "query string: the \(what) is not valid UTF-8")
             }
         }
-        guard let s = String(validating: bytes, as: UTF8.self) else {
-            throw AlmanacError(.badRequest, "query string: the \(what) is not valid UTF-8")
-        }
-        return s
     }
 
     /// Percent-decoding of a path segment (`+` stays `+`).
     public static func decodePathSegment(_ text: String) throws(AlmanacError) -> String {
-        guard text.utf8.contains(UInt8(ascii: "%")) else { return text }
-        var bytes: [UInt8] = []
-        var iterator = text.utf8.makeIterator()
-        while let b = iterator.next() {
-            if b == UInt8(ascii: "%") {
-                guard let h = iterator.next(), let l = iterator.next(), let hi = hexValue(h), let lo = hexValue(l) else {
-                    throw AlmanacError(.badRequest, "path: invalid percent-encoding")
-                }
-                bytes.append(hi << 4 | lo)
-            } else {
-                bytes.append(b)
+        do throws(PercentDecoding.Failure) {
+            return try PercentDecoding.decode(Substring(text), plusIsSpace: false)
+        } catch {
+            switch error {
+            case .badEscape: throw AlmanacError(.badRequest, "path: invalid percent-encoding")
+            case .invalidUTF8: throw AlmanacError(.badRequest, "path: not valid UTF-8 after percent-decoding")
             }
-        }
-        guard let s = String(validating: bytes, as: UTF8.self) else {
-            throw AlmanacError(.badRequest, "path: not valid UTF-8 after percent-decoding")
-        }
-        return s
-    }
-
-    static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-        default: nil
         }
     }
 

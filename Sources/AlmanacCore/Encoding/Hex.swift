@@ -1,13 +1,29 @@
-/// Lower-case hexadecimal encoding of bytes (digests, key ids, test vectors).
+/// Hexadecimal, once for the project: lower-case encoding (digests, key ids, cache keys,
+/// generated event ids, hashed index terms), decoding of either case (key files), and the
+/// value of one digit (percent-decoding).
 public enum Hex {
-    private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
+    /// The lower-case digits, by value.
+    static let digits: [UInt8] = Array("0123456789abcdef".utf8)
 
+    /// Two lower-case digits per byte.
     public static func encode(_ bytes: some Sequence<UInt8>) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.underestimatedCount * 2)
         for byte in bytes {
             out.append(digits[Int(byte >> 4)])
             out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Every digit of `value`, most significant first, zero-padded to the type's width
+    /// (16 digits for a `UInt64`): the bytes of its big-endian form, encoded.
+    public static func encode<T: FixedWidthInteger & UnsignedInteger>(_ value: T) -> String {
+        var out = [UInt8](repeating: 0, count: T.bitWidth / 4)
+        var v = value
+        for i in out.indices.reversed() {
+            out[i] = digits[Int(truncatingIfNeeded: v & 0x0F)]
+            v >>= 4
         }
         return String(decoding: out, as: UTF8.self)
     }
@@ -27,7 +43,8 @@ public enum Hex {
         return out
     }
 
-    private static func value(_ c: UInt8) -> UInt8? {
+    /// The value of one hexadecimal digit (either case), nil for any other byte.
+    public static func value(_ c: UInt8) -> UInt8? {
         switch c {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
         case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10

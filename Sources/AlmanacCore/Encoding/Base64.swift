@@ -1,14 +1,16 @@
-/// RFC 4648 base64 in both alphabets, strict on input.
+/// RFC 4648 base64 in both alphabets, strict on input: the one base64 of the project
+/// (tokens, JWKs, client secrets and paging cursors use `url`, stored password hashes
+/// `standard`).
 ///
 /// Both variants are unpadded. Decoding accepts only the alphabet's 64 characters (no `=`,
 /// no whitespace), and only canonical encodings: the unused low bits of the
 /// last character must be zero, so every byte string has exactly one accepted text. That
 /// matters for tokens and stored hashes, where two spellings of one value would be a
 /// malleability (and a cache-key) problem.
-struct Base64Codec: Sendable {
-    static let standard = Base64Codec(
+public struct Base64Codec: Sendable {
+    public static let standard = Base64Codec(
         alphabet: Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8))
-    static let url = Base64Codec(
+    public static let url = Base64Codec(
         alphabet: Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8))
 
     let alphabet: [UInt8]
@@ -22,7 +24,7 @@ struct Base64Codec: Sendable {
         self.reverse = reverse
     }
 
-    func encode(_ bytes: some Collection<UInt8>) -> String {
+    public func encode(_ bytes: some Collection<UInt8>) -> String {
         let input = Array(bytes)
         var out: [UInt8] = []
         out.reserveCapacity((input.count + 2) / 3 * 4)
@@ -52,7 +54,7 @@ struct Base64Codec: Sendable {
     }
 
     /// The decoded bytes, or nil if `text` is not a canonical encoding in this variant.
-    func decode(_ text: some Collection<UInt8>) -> [UInt8]? {
+    public func decode(_ text: some Collection<UInt8>) -> [UInt8]? {
         let input = Array(text)
         let remainder = input.count % 4
         guard remainder != 1 else { return nil }
@@ -83,5 +85,30 @@ struct Base64Codec: Sendable {
             break
         }
         return out
+    }
+}
+
+/// Base64url without padding (RFC 4648 §5, as JWS uses it: RFC 7515 §2).
+///
+/// Decoding is strict: only `A-Z a-z 0-9 - _`, no `=` padding, no whitespace, no line
+/// breaks, and only the canonical encoding (the unused low bits of the last character are
+/// zero), so a token has exactly one spelling.
+public enum Base64URL {
+    public static func encode(_ bytes: some Collection<UInt8>) -> String {
+        Base64Codec.url.encode(bytes)
+    }
+
+    public static func encode(_ string: String) -> String {
+        Base64Codec.url.encode(Array(string.utf8))
+    }
+
+    /// The decoded bytes, or nil when `text` is not canonical unpadded base64url.
+    public static func decode(_ text: some StringProtocol) -> [UInt8]? {
+        Base64Codec.url.decode(Array(text.utf8))
+    }
+
+    /// As `decode(_:)`, from the UTF-8 bytes of the text.
+    public static func decode(bytes: some Collection<UInt8>) -> [UInt8]? {
+        Base64Codec.url.decode(bytes)
     }
 }
