@@ -41,6 +41,15 @@ public struct BulkReport: Sendable {
     }
 }
 
+/// A collection that takes bulk loads: the catalogue and the timeline alike.
+public protocol BulkLoading: Sendable {
+    associatedtype Writer: BulkWriter
+    /// A bulk load into `caller`'s tenant: feed it NDJSON bytes, then `finish` it.
+    func bulk(caller: WriteContext, limits: BulkLimits) -> BulkPipeline<Writer>
+    /// Ends a bulk load: its report, once committed (and indexed, with `wait`).
+    func finish(_ bulk: BulkPipeline<Writer>, wait: Bool) async throws -> WriteReceipt<BulkReport>
+}
+
 /// One collection's side of a bulk load: how a line validates and how a chunk is stored.
 public protocol BulkWriter: Sendable {
     associatedtype Draft: Sendable

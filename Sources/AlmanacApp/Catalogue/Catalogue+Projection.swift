@@ -3,16 +3,11 @@ import AlmanacIndex
 import AlmanacStore
 
 /// The product index fed from the product change log (`product_changes`).
-public final class CatalogueProjection: Projection {
+public struct CatalogueProjection: Projection {
     public let writer: ProductIndexWriter
     let store: Store
     let settings: @Sendable (String) -> SearchSettings
 
-    public init(writer: ProductIndexWriter, store: Store, settings: @escaping @Sendable (String) -> SearchSettings) {
-        self.writer = writer
-        self.store = store
-        self.settings = settings
-    }
 
     public var lastSeq: Int64 { writer.lastSeq }
 

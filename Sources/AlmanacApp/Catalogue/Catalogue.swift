@@ -5,23 +5,13 @@ import AlmanacStore
 /// The product catalogue: its writes (each one SQLite transaction with its change row and
 /// timeline event), its cached queries, and its projection into the product index.
 /// The HTTP edge decodes a request, calls one method here and renders what it answers.
-public final class Catalogue: Sendable {
+public struct Catalogue: BulkLoading {
     public let store: Store
     public let searcher: ProductSearcher
     public let indexer: ProjectionService<CatalogueProjection>
     let context: CollectionContext
     let limits: AlmanacConfiguration.Limits
 
-    init(
-        store: Store, searcher: ProductSearcher, indexer: ProjectionService<CatalogueProjection>, context: CollectionContext,
-        limits: AlmanacConfiguration.Limits
-    ) {
-        self.store = store
-        self.searcher = searcher
-        self.indexer = indexer
-        self.context = context
-        self.limits = limits
-    }
 
     /// What the product index has applied.
     public var watermark: Watermark { context.watermark }
@@ -71,13 +61,11 @@ public final class Catalogue: Sendable {
         return await context.completed(result.id, seq: result.seq, wait: wait)
     }
 
-    /// A bulk load into `caller`'s tenant: feed it NDJSON bytes, then `finish` it.
     /// `_bulk` takes the whole body as one transaction; `almanac import` commits in chunks.
     public func bulk(caller: WriteContext, limits: BulkLimits) -> BulkPipeline<ProductBulkWriter> {
         BulkPipeline(writer: ProductBulkWriter(store: store), caller: caller, limits: limits)
     }
 
-    /// Ends a bulk load: its report, once committed (and indexed, with `wait`).
     public func finish(_ bulk: BulkPipeline<ProductBulkWriter>, wait: Bool) async throws -> WriteReceipt<BulkReport> {
         let report = try await bulk.finish()
         return await context.completed(report, seq: report.seq, wait: wait)

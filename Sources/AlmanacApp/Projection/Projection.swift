@@ -7,7 +7,7 @@ import AlmanacStore
 /// A projection owns its writer (one per index, not thread-safe): the driver calls it from
 /// one thread at a time. `apply` commits the changes together with `watermark` as the
 /// index's `last_seq`, so a restart resumes exactly where the last commit ended.
-public protocol Projection: AnyObject {
+public protocol Projection {
     associatedtype Change: Sendable
     /// What one applied batch changed (tenants touched, months committed, ...).
     associatedtype Outcome: Sendable

@@ -21,8 +21,8 @@ public final class ProjectionService<P: Projection>: Service, Sendable {
     /// Something the loop does every `interval` besides indexing (retention).
     public struct Periodic: Sendable {
         public var interval: Duration
-        public var body: @Sendable () async throws -> Void
-        public init(interval: Duration, body: @escaping @Sendable () async throws -> Void) {
+        public var body: @Sendable (ProjectionService<P>) async throws -> Void
+        public init(interval: Duration, body: @escaping @Sendable (ProjectionService<P>) async throws -> Void) {
             self.interval = interval
             self.body = body
         }
@@ -62,7 +62,7 @@ public final class ProjectionService<P: Projection>: Service, Sendable {
                     let more = try await applyOneBatch()
                     if let periodic, ContinuousClock.now - lastPeriodic >= periodic.interval {
                         lastPeriodic = ContinuousClock.now
-                        try await periodic.body()
+                        try await periodic.body(self)
                     }
                     if !more { await signal.wait(timeout: pollInterval) }
                 } catch {

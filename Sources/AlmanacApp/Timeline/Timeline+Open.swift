@@ -5,7 +5,6 @@ import AlmanacStore
 import Foundation
 import Logging
 import NIOPosix
-import Synchronization
 
 extension Timeline {
     /// Opens the month indexes (resuming from their `last_seq`), applies retention, loads
@@ -27,11 +26,12 @@ extension Timeline {
         let epoch = CacheEpoch()
         // The timeline takes bigger batches: an event is cheaper to index than a product.
         let driver = ProjectionDriver(box.projection, batchSize: max(configuration.index.batchSize, 10_000))
-        let timelineBox = TimelineBox()
+        let retention = TimelineRetention(
+            days: retentionDays, store: store, readers: readers, columns: columns, epoch: epoch, logger: logger)
         let indexer = ProjectionService(
             name: "event", driver: driver, threadPool: threadPool, pollInterval: configuration.index.pollInterval, logger: logger,
             periodic: retentionDays > 0
-                ? .init(interval: .seconds(3600)) { _ = try await timelineBox.timeline?.enforceRetention() } : nil
+                ? .init(interval: .seconds(3600)) { _ = try await retention.enforce(on: $0, now: .now()) } : nil
         ) { outcome, seq in
             if !outcome.newMonths.isEmpty { readers.register(outcome.newMonths) }
             readers.publish(outcome.months)
@@ -43,9 +43,7 @@ extension Timeline {
             changesCommitted: { signals.notify() })
         let timeline = Timeline(
             store: store, searcher: EventSearcher(readers: readers, columns: columns, slots: slots), readers: readers,
-            columns: columns, indexer: indexer, context: context, limits: configuration.limits, retentionDays: retentionDays,
-            logger: logger)
-        timelineBox.timeline = timeline
+            columns: columns, indexer: indexer, context: context, limits: configuration.limits, retention: retention)
         // Retention first, so expired months are neither loaded nor searchable.
         try await timeline.enforceRetention()
         let (months, through) = try await indexer.withProjection { ($0.writer.months, $0.writer.columnsThrough) }
@@ -62,16 +60,5 @@ extension Timeline {
         }
         tenants.setBaseGeneration(.events, box.projection.lastSeq)
         return timeline
-    }
-}
-
-/// Lets the indexer's periodic retention reach the timeline that owns the indexer
-/// (weakly: the timeline owns the indexer).
-final class TimelineBox: Sendable {
-    private struct Weak { weak var timeline: Timeline? }
-    private let value = Mutex(Weak())
-    var timeline: Timeline? {
-        get { value.withLock { $0.timeline } }
-        set { value.withLock { $0.timeline = newValue } }
     }
 }

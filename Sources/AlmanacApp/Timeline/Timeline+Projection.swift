@@ -4,18 +4,12 @@ import AlmanacStore
 
 /// The month indexes (and the resident columns) fed from the stored events, which are
 /// their own change feed: `events.seq` is the primary key and nothing is pruned.
-public final class TimelineProjection: Projection {
+public struct TimelineProjection: Projection {
     public let writer: EventIndexWriter
     let store: Store
     let retentionDays: Int
     let language: @Sendable (String) -> String
 
-    public init(writer: EventIndexWriter, store: Store, retentionDays: Int, language: @escaping @Sendable (String) -> String) {
-        self.writer = writer
-        self.store = store
-        self.retentionDays = retentionDays
-        self.language = language
-    }
 
     public var lastSeq: Int64 { writer.lastSeq }
 

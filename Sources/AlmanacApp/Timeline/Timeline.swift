@@ -7,7 +7,7 @@ import Logging
 /// The timeline: its writes (events are their own change feed), its cached queries and
 /// aggregations, entity histories, and its projection into the month indexes and the
 /// resident columns. The catalogue's peer, of the same shape.
-public final class Timeline: Sendable {
+public struct Timeline: BulkLoading {
     public let store: Store
     public let searcher: EventSearcher
     public let readers: EventReaders
@@ -15,24 +15,8 @@ public final class Timeline: Sendable {
     public let indexer: ProjectionService<TimelineProjection>
     let context: CollectionContext
     let limits: AlmanacConfiguration.Limits
-    let retentionDays: Int
-    let logger: Logger
+    let retention: TimelineRetention
 
-    init(
-        store: Store, searcher: EventSearcher, readers: EventReaders, columns: EventColumnStore,
-        indexer: ProjectionService<TimelineProjection>, context: CollectionContext, limits: AlmanacConfiguration.Limits,
-        retentionDays: Int, logger: Logger
-    ) {
-        self.store = store
-        self.searcher = searcher
-        self.readers = readers
-        self.columns = columns
-        self.indexer = indexer
-        self.context = context
-        self.limits = limits
-        self.retentionDays = retentionDays
-        self.logger = logger
-    }
 
     /// What the timeline index has applied.
     public var watermark: Watermark { context.watermark }
@@ -115,7 +99,6 @@ public final class Timeline: Sendable {
         }
     }
 
-    /// A bulk load into `caller`'s tenant (see `Catalogue.bulk`).
     public func bulk(caller: WriteContext, limits: BulkLimits) -> BulkPipeline<EventBulkWriter> {
         BulkPipeline(writer: EventBulkWriter(store: store), caller: caller, limits: limits)
     }
@@ -134,8 +117,36 @@ public final class Timeline: Sendable {
     /// readers, columns and stored rows. Answers the months dropped.
     @discardableResult
     public func enforceRetention(now: Timestamp = .now()) async throws -> [EventMonth] {
-        guard let keep = EventRetention.firstKeptMonth(days: retentionDays, now: now) else { return [] }
-        let (readers, columns, epoch, store, logger) = (self.readers, self.columns, context.epoch, self.store, self.logger)
+        try await retention.enforce(on: indexer, now: now)
+    }
+
+    /// The timeline index's state for `/ready`.
+    public func readiness(head: Int64) -> JSONValue {
+        let seq = watermark.value
+        let months = readers.allMonths
+        return [
+            "indexed_seq": .int(seq), "lag": .int(max(0, head - seq)),
+            "oldest_month": months.first.map { .string($0.name) } ?? .null,
+            "months": .int(Int64(months.count)),
+            "retention_days": .int(Int64(retention.days)),
+            "columns_events": .int(Int64(columns.rowCount)),
+        ]
+    }
+}
+
+/// Retention in whole UTC months: what expires, and how it goes (databases, readers,
+/// columns and stored rows), under the indexer's gate.
+struct TimelineRetention: Sendable {
+    let days: Int
+    let store: Store
+    let readers: EventReaders
+    let columns: EventColumnStore
+    let epoch: CacheEpoch
+    let logger: Logger
+
+    func enforce(on indexer: ProjectionService<TimelineProjection>, now: Timestamp) async throws -> [EventMonth] {
+        guard let keep = EventRetention.firstKeptMonth(days: days, now: now) else { return [] }
+        let (readers, columns) = (self.readers, self.columns)
         // Under the writer's gate, so no batch runs between forgetting a month and deleting it.
         let expired = try await indexer.withProjection { projection in
             let expired = projection.writer.months.filter { $0 < keep }
@@ -155,19 +166,6 @@ public final class Timeline: Sendable {
             if deleted > 0 { epoch.bump() }
         }
         return expired
-    }
-
-    /// The timeline index's state for `/ready`.
-    public func readiness(head: Int64) -> JSONValue {
-        let seq = watermark.value
-        let months = readers.allMonths
-        return [
-            "indexed_seq": .int(seq), "lag": .int(max(0, head - seq)),
-            "oldest_month": months.first.map { .string($0.name) } ?? .null,
-            "months": .int(Int64(months.count)),
-            "retention_days": .int(Int64(retentionDays)),
-            "columns_events": .int(Int64(columns.rowCount)),
-        ]
     }
 }
 

@@ -23,13 +23,7 @@ struct EventRoutes {
             return support.render(receipt, ["id": .string(event.id), "seq": .int(receipt.seq)], status: event.isNew ? .created : .ok)
         }
         group.post("events/_bulk") { request, context in
-            let caller = try support.writer(context, scope: Scope.eventsWrite)
-            let query = try QueryParameters(query: request.uri.query)
-            try query.rejectUnknown(allowed: ["tenant", "wait"])
-            let bulk = timeline.bulk(caller: caller, limits: support.limits.bulk)
-            try await support.feed(request, into: bulk)
-            let receipt = try await timeline.finish(bulk, wait: try query.bool("wait", default: false))
-            return support.render(receipt, receipt.result.json)
+            try await support.bulk(request, context, into: timeline, scope: .eventsWrite)
         }
         group.get("events/search") { request, context in
             let principal = try context.require(Scope.eventsRead)

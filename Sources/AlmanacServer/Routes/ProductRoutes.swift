@@ -29,13 +29,7 @@ struct ProductRoutes {
             return support.render(answer, context)
         }
         group.post("products/_bulk") { request, context in
-            let caller = try support.writer(context, scope: Scope.catalogueWrite)
-            let query = try QueryParameters(query: request.uri.query)
-            try query.rejectUnknown(allowed: ["tenant", "wait"])
-            let bulk = catalogue.bulk(caller: caller, limits: support.limits.bulk)
-            try await support.feed(request, into: bulk)
-            let receipt = try await catalogue.finish(bulk, wait: try query.bool("wait", default: false))
-            return support.render(receipt, receipt.result.json)
+            try await support.bulk(request, context, into: catalogue, scope: .catalogueWrite)
         }
         group.get("products/{id}") { request, context in
             let principal = try context.require(Scope.catalogueRead)
@@ -44,27 +38,15 @@ struct ProductRoutes {
             return JSONResponse.make(try await catalogue.product(tenant: principal.tenant, id: try context.pathParameter("id")))
         }
         group.put("products/{id}") { request, context in
-            let caller = try support.writer(context, scope: Scope.catalogueWrite)
-            let query = try QueryParameters(query: request.uri.query)
-            try query.rejectUnknown(allowed: ["tenant", "wait"])
-            let id = try context.pathParameter("id")
-            let ifMatch = try request.ifMatchVersion()
-            var request = request
-            let body = try await request.jsonBody(limit: support.limits.bodyBytes)
+            let write = try await ProductWrite(request, context, support: support)
             let receipt = try await catalogue.put(
-                id: id, body: body, ifMatch: ifMatch, caller: caller, wait: try query.bool("wait", default: false))
+                id: write.id, body: write.body, ifMatch: write.ifMatch, caller: write.caller, wait: write.wait)
             return written(receipt, status: receipt.result.created ? .created : .ok)
         }
         group.patch("products/{id}") { request, context in
-            let caller = try support.writer(context, scope: Scope.catalogueWrite)
-            let query = try QueryParameters(query: request.uri.query)
-            try query.rejectUnknown(allowed: ["tenant", "wait"])
-            let id = try context.pathParameter("id")
-            let ifMatch = try request.ifMatchVersion()
-            var request = request
-            let patch = try await request.jsonBody(limit: support.limits.bodyBytes)
+            let write = try await ProductWrite(request, context, support: support)
             let receipt = try await catalogue.patch(
-                id: id, patch: patch, ifMatch: ifMatch, caller: caller, wait: try query.bool("wait", default: false))
+                id: write.id, patch: write.body, ifMatch: write.ifMatch, caller: write.caller, wait: write.wait)
             return written(receipt, status: .ok)
         }
         group.delete("products/{id}") { request, context in
@@ -75,6 +57,26 @@ struct ProductRoutes {
                 id: try context.pathParameter("id"), ifMatch: try request.ifMatchVersion(), caller: caller,
                 wait: try query.bool("wait", default: false))
             return support.render(receipt, ["id": .string(receipt.result), "seq": .int(receipt.seq)])
+        }
+    }
+
+    /// What a PUT or PATCH carries: caller, id, `If-Match`, `?wait`, the JSON body.
+    struct ProductWrite {
+        var caller: WriteContext
+        var id: String
+        var ifMatch: Int64?
+        var wait: Bool
+        var body: JSONValue
+
+        init(_ request: Request, _ context: AppRequestContext, support: RouteSupport) async throws {
+            caller = try support.writer(context, scope: .catalogueWrite)
+            let query = try QueryParameters(query: request.uri.query)
+            try query.rejectUnknown(allowed: ["tenant", "wait"])
+            id = try context.pathParameter("id")
+            ifMatch = try request.ifMatchVersion()
+            wait = try query.bool("wait", default: false)
+            var request = request
+            body = try await request.jsonBody(limit: support.limits.bodyBytes)
         }
     }
 

@@ -70,11 +70,18 @@ struct RouteSupport: Sendable {
         return JSONResponse.make(body, status: status, headers: extra)
     }
 
-    /// Streams an NDJSON body into a bulk pipeline, never holding it whole.
-    func feed<W>(_ request: Request, into pipeline: BulkPipeline<W>) async throws {
+    /// `POST .../_bulk`: streams the NDJSON body into the collection's bulk pipeline (never
+    /// holding it whole) and answers its report.
+    func bulk(_ request: Request, _ context: AppRequestContext, into collection: some BulkLoading, scope: Scope) async throws -> Response {
+        let caller = try writer(context, scope: scope)
+        let query = try QueryParameters(query: request.uri.query)
+        try query.rejectUnknown(allowed: ["tenant", "wait"])
+        let pipeline = collection.bulk(caller: caller, limits: limits.bulk)
         try pipeline.check(declaredLength: request.headers[.contentLength].flatMap { Int($0) })
         for try await buffer in request.body {
             try await pipeline.consume(buffer.readableBytesView)
         }
+        let receipt = try await collection.finish(pipeline, wait: try query.bool("wait", default: false))
+        return render(receipt, receipt.result.json)
     }
 }
