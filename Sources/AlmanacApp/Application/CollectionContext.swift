@@ -78,6 +78,17 @@ struct CollectionContext: Sendable {
         return QueryAnswer(body: bytes, cache: status, indexedSeq: watermark.value)
     }
 
+    /// A query: waits for `minSeq`, then answers from the cache or renders what `compute`
+    /// finds with the tenant's settings.
+    func answer<Request: Sendable>(
+        _ request: Request, kind: String, canonical: String, tenant: String, minSeq: Int64?,
+        compute: @escaping @Sendable (Request, SearchSettings) async throws -> [UInt8]
+    ) async throws -> QueryAnswer {
+        try await awaitSeq(minSeq)
+        let settings = tenants.settings(tenant)
+        return try await cached(kind: kind, canonical: canonical, tenant: tenant) { try await compute(request, settings) }
+    }
+
     /// Read-your-writes: waits (up to the configured limit) until the index applied `seq`.
     func awaitSeq(_ seq: Int64?) async throws {
         guard let seq else { return }

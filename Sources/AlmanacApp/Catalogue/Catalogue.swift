@@ -21,10 +21,8 @@ public struct Catalogue: BulkLoading {
     /// `GET|POST /v1/products/search`: validated, then answered from the cache or the index.
     public func search(_ parameters: RequestParameters, tenant: String, minSeq: Int64?) async throws -> QueryAnswer {
         let request = try ProductSearchRequest(parameters: parameters, limits: limits.request)
-        try await context.awaitSeq(minSeq)
-        let settings = context.tenants.settings(tenant)
-        let searcher = searcher
-        return try await context.cached(kind: "search", canonical: request.canonical, tenant: tenant) {
+        return try await context.answer(request, kind: "search", canonical: request.canonical, tenant: tenant, minSeq: minSeq) {
+            [searcher] request, settings in
             ProductRendering.search(try await searcher.search(request, tenant: tenant, settings: settings), request: request)
         }
     }

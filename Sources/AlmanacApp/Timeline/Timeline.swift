@@ -26,10 +26,8 @@ public struct Timeline: BulkLoading {
     /// `GET /v1/events/search`.
     public func search(_ parameters: RequestParameters, tenant: String, minSeq: Int64?) async throws -> QueryAnswer {
         let request = try EventSearchRequest(parameters: parameters, limits: limits.request)
-        try await context.awaitSeq(minSeq)
-        let settings = context.tenants.settings(tenant)
-        let searcher = searcher
-        return try await context.cached(kind: "search", canonical: request.canonical, tenant: tenant) {
+        return try await context.answer(request, kind: "search", canonical: request.canonical, tenant: tenant, minSeq: minSeq) {
+            [searcher] request, settings in
             EventRendering.search(try await searcher.search(request, tenant: tenant, settings: settings), limit: request.limit)
         }
     }
@@ -38,10 +36,8 @@ public struct Timeline: BulkLoading {
     public func aggregate(_ body: JSONValue, tenant: String, minSeq: Int64?) async throws -> QueryAnswer {
         let request = try EventAggregateRequest(json: body, limits: limits.request)
         try await context.awaitSeq(minSeq)
-        try await context.awaitSeq(request.minSeq)
-        let settings = context.tenants.settings(tenant)
-        let searcher = searcher
-        return try await context.cached(kind: "aggregate", canonical: request.canonical, tenant: tenant) {
+        return try await context.answer(request, kind: "aggregate", canonical: request.canonical, tenant: tenant, minSeq: request.minSeq) {
+            [searcher] request, settings in
             EventRendering.aggregate(try await searcher.aggregate(request, tenant: tenant, settings: settings))
         }
     }

@@ -26,11 +26,7 @@ struct EventRoutes {
             try await support.bulk(request, context, into: timeline, scope: .eventsWrite)
         }
         group.get("events/search") { request, context in
-            let principal = try context.require(Scope.eventsRead)
-            let query = try QueryParameters(query: request.uri.query)
-            let answer = try await timeline.search(
-                support.searchParameters(query), tenant: principal.tenant, minSeq: try query.int64("min_seq"))
-            return support.render(answer, context)
+            try await support.search(request, context, scope: .eventsRead, timeline.search)
         }
         group.post("events/aggregate") { request, context in
             let principal = try context.require(Scope.eventsRead)

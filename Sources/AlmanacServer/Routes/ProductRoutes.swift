@@ -12,11 +12,7 @@ struct ProductRoutes {
 
     func register(on group: RouterGroup<AppRequestContext>) {
         group.get("products/search") { request, context in
-            let principal = try context.require(Scope.catalogueRead)
-            let query = try QueryParameters(query: request.uri.query)
-            let answer = try await catalogue.search(
-                support.searchParameters(query), tenant: principal.tenant, minSeq: try query.int64("min_seq"))
-            return support.render(answer, context)
+            try await support.search(request, context, scope: .catalogueRead, catalogue.search)
         }
         group.post("products/search") { request, context in
             let principal = try context.require(Scope.catalogueRead)

@@ -44,11 +44,17 @@ struct RouteSupport: Sendable {
         return WriteContext(tenant: principal.tenant, actor: principal.clientID)
     }
 
-    /// The query string of a search: every parameter, as the request models read them.
-    func searchParameters(_ query: QueryParameters) -> RequestParameters {
+    /// `GET .../search`: every query parameter goes to the request model, which names the
+    /// first one it does not know.
+    func search(
+        _ request: Request, _ context: AppRequestContext, scope: Scope,
+        _ run: (_ parameters: RequestParameters, _ tenant: String, _ minSeq: Int64?) async throws -> QueryAnswer
+    ) async throws -> Response {
+        let principal = try context.require(scope)
+        let query = try QueryParameters(query: request.uri.query)
         var values: [String: JSONValue] = [:]
         for pair in query.pairs { values[pair.name] = .string(pair.value) }
-        return RequestParameters(values: values)
+        return render(try await run(RequestParameters(values: values), principal.tenant, try query.int64("min_seq")), context)
     }
 
     /// A query answer as JSON, with `took_ms`, `cache` and `X-Almanac-Seq`.
