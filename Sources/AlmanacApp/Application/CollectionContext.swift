@@ -97,6 +97,12 @@ struct CollectionContext: Sendable {
         throw AlmanacError(.unavailable, "the index has not applied seq \(seq) within \(seconds) s (at \(watermark.value))", retryAfter: 1)
     }
 
+    /// Ends a bulk load: its report once committed (and indexed, with `wait`).
+    func finish<W: BulkWriter>(_ bulk: BulkPipeline<W>, wait: Bool) async throws -> WriteReceipt<BulkReport> {
+        let report = try await bulk.finish()
+        return await completed(report, seq: report.seq, wait: wait)
+    }
+
     /// After a committed write: wakes the indexers and, with `wait`, waits for this one.
     func completed<Result: Sendable>(_ result: Result, seq: Int64, wait: Bool) async -> WriteReceipt<Result> {
         changesCommitted()

@@ -65,8 +65,7 @@ public struct Catalogue: BulkLoading {
     }
 
     public func finish(_ bulk: BulkPipeline<ProductBulkWriter>, wait: Bool) async throws -> WriteReceipt<BulkReport> {
-        let report = try await bulk.finish()
-        return await context.completed(report, seq: report.seq, wait: wait)
+        try await context.finish(bulk, wait: wait)
     }
 
     /// Applies everything committed so far (tests, benchmarks).

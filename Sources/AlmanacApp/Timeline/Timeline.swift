@@ -100,8 +100,7 @@ public struct Timeline: BulkLoading {
     }
 
     public func finish(_ bulk: BulkPipeline<EventBulkWriter>, wait: Bool) async throws -> WriteReceipt<BulkReport> {
-        let report = try await bulk.finish()
-        return await context.completed(report, seq: report.seq, wait: wait)
+        try await context.finish(bulk, wait: wait)
     }
 
     /// Applies everything committed so far (tests, benchmarks).

@@ -29,13 +29,8 @@ struct EventRoutes {
             try await support.search(request, context, scope: .eventsRead, timeline.search)
         }
         group.post("events/aggregate") { request, context in
-            let principal = try context.require(Scope.eventsRead)
-            let query = try QueryParameters(query: request.uri.query)
-            try query.rejectUnknown(allowed: ["tenant", "min_seq"])
-            var request = request
-            let body = try await request.jsonBody(limit: support.limits.bodyBytes)
-            let answer = try await timeline.aggregate(body, tenant: principal.tenant, minSeq: try query.int64("min_seq"))
-            return support.render(answer, context)
+            let (tenant, query, body) = try await support.jsonQuery(request, context, scope: .eventsRead)
+            return support.render(try await timeline.aggregate(body, tenant: tenant, minSeq: try query.int64("min_seq")), context)
         }
         group.get("events/{id}") { request, context in
             let principal = try context.require(Scope.eventsRead)

@@ -15,14 +15,10 @@ struct ProductRoutes {
             try await support.search(request, context, scope: .catalogueRead, catalogue.search)
         }
         group.post("products/search") { request, context in
-            let principal = try context.require(Scope.catalogueRead)
-            let query = try QueryParameters(query: request.uri.query)
-            try query.rejectUnknown(allowed: ["tenant", "min_seq"])
-            var request = request
-            let parameters = try RequestParameters(json: try await request.jsonBody(limit: support.limits.bodyBytes))
+            let (tenant, query, body) = try await support.jsonQuery(request, context, scope: .catalogueRead)
+            let parameters = try RequestParameters(json: body)
             let minSeq = try parameters.int("min_seq").map(Int64.init) ?? query.int64("min_seq")
-            let answer = try await catalogue.search(parameters, tenant: principal.tenant, minSeq: minSeq)
-            return support.render(answer, context)
+            return support.render(try await catalogue.search(parameters, tenant: tenant, minSeq: minSeq), context)
         }
         group.post("products/_bulk") { request, context in
             try await support.bulk(request, context, into: catalogue, scope: .catalogueWrite)

@@ -57,6 +57,18 @@ struct RouteSupport: Sendable {
         return render(try await run(RequestParameters(values: values), principal.tenant, try query.int64("min_seq")), context)
     }
 
+    /// A query sent as a JSON body (`POST .../search`, `aggregate`): the caller's tenant,
+    /// the query string (only `tenant` and `min_seq`) and the body.
+    func jsonQuery(
+        _ request: Request, _ context: AppRequestContext, scope: Scope
+    ) async throws -> (tenant: String, query: QueryParameters, body: JSONValue) {
+        let principal = try context.require(scope)
+        let query = try QueryParameters(query: request.uri.query)
+        try query.rejectUnknown(allowed: ["tenant", "min_seq"])
+        var request = request
+        return (principal.tenant, query, try await request.jsonBody(limit: limits.bodyBytes))
+    }
+
     /// A query answer as JSON, with `took_ms`, `cache` and `X-Almanac-Seq`.
     /// `countsCache`: whether the answer went through the query cache (entity histories do not).
     func render(_ answer: QueryAnswer, _ context: AppRequestContext, countsCache: Bool = true) -> Response {
