@@ -102,7 +102,7 @@ public final class AlmanacCatalogue: @unchecked Sendable {
 }
 
 /// The single-product write path: `Store.putProduct` (one SQLite transaction), then what
-/// `ProductIndexerService.applyOneBatch` does for it (read the change log, project, replace
+/// `ProjectionDriver.step` does for it (read the change log, project, replace
 /// the document, commit `last_seq` with it).
 public final class WritePath: @unchecked Sendable {
     public let store: Store

@@ -39,7 +39,7 @@ public struct EventApplyOutcome: Sendable {
 /// skipped for a month whose `last_seq` already covers it, so nothing is indexed twice and
 /// documents can be added without a uniqueness lookup.
 ///
-/// Not thread-safe: `EventIndexerService` owns it and calls it from one thread-pool task
+/// Not thread-safe: its `ProjectionService` owns it and calls it from one thread-pool task
 /// at a time. A lock file keeps a second process (an offline import) out.
 public final class EventIndexWriter {
     public static let lastSeqKey = "last_seq"

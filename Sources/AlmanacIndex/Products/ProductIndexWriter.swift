@@ -14,7 +14,7 @@ public struct ProductIndexChange: Sendable {
     }
 }
 
-/// The single writer of the product index. Not thread-safe: `ProductIndexerService` owns it
+/// The single writer of the product index. Not thread-safe: its `ProjectionService` owns it
 /// and calls it from one thread-pool task at a time.
 public final class ProductIndexWriter {
     public static let lastSeqKey = "last_seq"
