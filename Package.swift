@@ -1,8 +1,13 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+// As Hummingbird 2 does: imports are internal unless a file says `public import`, and a
+// file sees the members of only the modules it imports, so the compiler keeps every
+// file's imports, and so the package's dependency lists, honest.
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
 let package = Package(

@@ -1,5 +1,5 @@
 import Foundation
-import AlmanacCore
+public import AlmanacCore
 import GRDB
 
 /// An API client (OAuth 2.0 client credentials). The secret is kept only as a hash.

@@ -1,4 +1,4 @@
-import AlmanacCore
+public import AlmanacCore
 import GRDB
 
 /// The outcome of appending one event.

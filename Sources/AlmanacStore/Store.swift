@@ -1,6 +1,6 @@
-import AlmanacCore
+public import AlmanacCore
 import Foundation
-import GRDB
+public import GRDB
 
 /// The canonical store: one SQLite file in WAL mode, reached through a GRDB `DatabasePool`.
 ///

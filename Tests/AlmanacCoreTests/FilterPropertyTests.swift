@@ -1,5 +1,6 @@
 import AlmanacCore
 import Testing
+import AlmanacTestSupport
 
 /// Deterministic property tests: seeded random trees, bytes and token soups.
 @Suite struct FilterPropertyTests {

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import AlmanacCore
+import AlmanacTestSupport
 
 /// Europe/Berlin in 2024: CET (+01:00), CEST (+02:00) from 2024-03-31T01:00Z to 2024-10-27T01:00Z.
 let berlin2024 = ZoneSchedule(

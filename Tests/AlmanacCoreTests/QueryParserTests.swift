@@ -1,5 +1,6 @@
 import AlmanacCore
 import Testing
+import AlmanacTestSupport
 
 @Suite struct QueryParserTests {
     let parser = TextQueryParser.products

@@ -1,5 +1,6 @@
 import AlmanacCore
 import Testing
+import AlmanacTestSupport
 
 @Suite struct TokenizerTests {
     /// The original text of each token, through its UTF-8 range.

@@ -5,6 +5,7 @@ import Testing
 
 @testable import AlmanacApp
 import AlmanacServer
+import AlmanacStore
 
 /// What the application layer promises beneath the routes: one bulk rule for both entry
 /// points, a change log that stays bounded, waits that leave nothing behind.

@@ -7,6 +7,8 @@ import Testing
 
 @testable import AlmanacApp
 @testable import AlmanacServer
+import HTTPTypes
+import AlmanacTestSupport
 
 /// Every write records the acting client: as `written_by` of its stored timeline event
 /// (the change-log row carries it too, until the indexer has applied and pruned it), and

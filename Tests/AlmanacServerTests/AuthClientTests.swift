@@ -7,6 +7,8 @@ import Testing
 
 @testable import AlmanacApp
 @testable import AlmanacServer
+import Logging
+import AlmanacTestSupport
 
 /// Clients: `POST/GET /v1/clients`, `DELETE /v1/clients/{id}`, and the CLI on the same store.
 @Suite("Auth: clients")

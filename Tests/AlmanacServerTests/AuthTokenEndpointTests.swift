@@ -6,6 +6,7 @@ import Testing
 
 @testable import AlmanacApp
 @testable import AlmanacServer
+import Logging
 
 /// `POST /v1/auth/token`: OAuth 2.0 client credentials (RFC 6749 §4.4) and its errors (§5.2).
 @Suite("Auth: token endpoint")

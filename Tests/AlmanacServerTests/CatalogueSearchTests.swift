@@ -2,6 +2,7 @@ import AlmanacAuth
 import AlmanacCore
 import Foundation
 import Testing
+import HTTPTypes
 
 /// A small hand-made catalogue where every expectation can be checked by eye.
 let miniCatalogue = """

@@ -5,6 +5,8 @@ import AlmanacStore
 import Foundation
 import Logging
 import Testing
+import AlmanacIndex
+import HTTPTypes
 
 @Suite struct CatalogueWriteTests {
     @Test func putPatchDeleteWithVersionsAndIfMatch() async throws {

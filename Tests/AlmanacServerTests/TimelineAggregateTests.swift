@@ -4,6 +4,7 @@ import Testing
 
 @testable import AlmanacApp
 @testable import AlmanacServer
+import AlmanacIndex
 
 @Suite struct TimelineAggregateTests {
     /// Bucket counts keyed by the bucket's UTC start, computed with Foundation's Calendar.

@@ -6,6 +6,7 @@ import Testing
 
 @testable import AlmanacApp
 @testable import AlmanacServer
+import HTTPTypes
 
 @Suite struct TimelineIngestTests {
     let event = #"{"id":"deploy-1","type":"deploy","source":"ci","occurred_at":"2024-01-02T03:04:05+01:00","actor":"Jane","entity":{"type":"service","id":"api"},"attributes":{"build":{"number":42,"green":true}},"message":"Deploy api"}"#

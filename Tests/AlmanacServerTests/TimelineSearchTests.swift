@@ -4,6 +4,8 @@ import Testing
 
 @testable import AlmanacApp
 @testable import AlmanacServer
+import AlmanacAuth
+import HTTPTypes
 
 @Suite struct TimelineSearchTests {
     @Test func countsMatchTheFixtureForRangesAndFilters() async throws {

@@ -4,6 +4,7 @@ import Testing
 
 @testable import AlmanacApp
 @testable import AlmanacServer
+import HTTPTypes
 
 /// The timeline fixture (`fixtures/events_5k.ndjson`: 4,591 commits of 97 Swift
 /// repositories, 2024-01..04 and 2024-10-20..11-02, both European DST changes inside) and

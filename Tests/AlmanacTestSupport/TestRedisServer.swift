@@ -12,7 +12,7 @@
 // with `SHUTDOWN NOSAVE` over a connection, SIGKILL as the fallback, and reaped with
 // waitpid. Servers left behind by a crashed test process are killed by the next start.
 
-import Foundation
+public import Foundation
 
 #if canImport(Glibc)
 import Glibc

@@ -1,6 +1,6 @@
-import AlmanacAuth
+public import AlmanacAuth
 import AlmanacStore
-import AlmanacCore
+public import AlmanacCore
 import Foundation
 
 /// Everything an operator can set. Defaults are API.md's; `--config FILE` (JSON with the

@@ -1,12 +1,12 @@
-import AlmanacAuth
-import AlmanacCache
-import AlmanacCore
+public import AlmanacAuth
+public import AlmanacCache
+public import AlmanacCore
 import AlmanacIndex
-import AlmanacStore
+public import AlmanacStore
 import Foundation
-import Logging
-import NIOPosix
-import ServiceLifecycle
+public import Logging
+public import NIOPosix
+public import ServiceLifecycle
 import Synchronization
 
 /// A running Almanac: the catalogue and the timeline (two peers of one shape), auth, and

@@ -1,5 +1,5 @@
 import AlmanacAuth
-import AlmanacCache
+public import AlmanacCache
 import AlmanacCore
 import AlmanacIndex
 import AlmanacStore

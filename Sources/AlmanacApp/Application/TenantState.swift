@@ -1,6 +1,6 @@
-import AlmanacCache
-import AlmanacCore
-import AlmanacStore
+public import AlmanacCache
+public import AlmanacCore
+public import AlmanacStore
 import Synchronization
 
 /// Per-tenant state every request consults: search settings and cache generations.

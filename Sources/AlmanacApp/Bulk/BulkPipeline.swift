@@ -1,5 +1,5 @@
-import AlmanacCore
-import AlmanacStore
+public import AlmanacCore
+public import AlmanacStore
 
 /// Where a bulk load may go and how it commits.
 public struct BulkLimits: Sendable {

@@ -1,5 +1,5 @@
 import AlmanacCore
-import AlmanacStore
+public import AlmanacStore
 import Foundation
 
 /// `almanac import`: a whole NDJSON file through the same `BulkPipeline` as `_bulk` (the

@@ -1,6 +1,6 @@
 import AlmanacCore
-import AlmanacIndex
-import AlmanacStore
+public import AlmanacIndex
+public import AlmanacStore
 
 /// The product index fed from the product change log (`product_changes`).
 public struct CatalogueProjection: Projection {

@@ -1,6 +1,6 @@
-import AlmanacCore
-import AlmanacIndex
-import AlmanacStore
+public import AlmanacCore
+public import AlmanacIndex
+public import AlmanacStore
 
 /// The product catalogue: its writes (each one SQLite transaction with its change row and
 /// timeline event), its cached queries, and its projection into the product index.

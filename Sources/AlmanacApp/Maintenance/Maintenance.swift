@@ -1,8 +1,8 @@
 import AlmanacCore
 import AlmanacIndex
-import AlmanacStore
+public import AlmanacStore
 import Foundation
-import Logging
+public import Logging
 
 /// Operator commands that work on a data directory directly: catch-up indexing, rebuilds,
 /// consistency checks and backups. Each runs the same `ProjectionDriver` the server's

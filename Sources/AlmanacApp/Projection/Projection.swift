@@ -1,5 +1,5 @@
 import AlmanacCore
-import AlmanacStore
+public import AlmanacStore
 
 /// An index fed from a change feed: what `ProjectionDriver` drives, for the catalogue and
 /// the timeline alike.

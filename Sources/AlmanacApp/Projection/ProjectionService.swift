@@ -1,8 +1,8 @@
 import AlmanacCore
-import AlmanacIndex
-import Logging
-import NIOPosix
-import ServiceLifecycle
+public import AlmanacIndex
+public import Logging
+public import NIOPosix
+public import ServiceLifecycle
 
 /// Runs one `ProjectionDriver` as a background service: the only writer of its index.
 /// Wakes on every committed write (and on a timer), applies a batch on the blocking thread

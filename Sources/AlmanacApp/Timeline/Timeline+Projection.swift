@@ -1,6 +1,6 @@
-import AlmanacCore
-import AlmanacIndex
-import AlmanacStore
+public import AlmanacCore
+public import AlmanacIndex
+public import AlmanacStore
 
 /// The month indexes (and the resident columns) fed from the stored events, which are
 /// their own change feed: `events.seq` is the primary key and nothing is pruned.

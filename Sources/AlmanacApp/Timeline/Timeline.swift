@@ -1,8 +1,9 @@
-import AlmanacCore
-import AlmanacIndex
-import AlmanacStore
+public import AlmanacCore
+public import AlmanacIndex
+public import AlmanacStore
 import Foundation
 import Logging
+import AlmanacCache
 
 /// The timeline: its writes (events are their own change feed), its cached queries and
 /// aggregations, entity histories, and its projection into the month indexes and the

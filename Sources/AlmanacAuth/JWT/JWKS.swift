@@ -1,4 +1,4 @@
-import AlmanacCore
+public import AlmanacCore
 
 /// JSON Web Keys (RFC 7517) for the ES256 public keys, as served at a JWKS endpoint.
 public enum JWKS {

@@ -1,4 +1,4 @@
-import AlmanacCore
+public import AlmanacCore
 
 /// Why a token was refused.
 ///

@@ -1,4 +1,4 @@
-import AlmanacCore
+public import AlmanacCore
 
 /// Issues ES256 JWTs in compact serialization:
 /// `base64url(header) "." base64url(claims) "." base64url(r || s)`.

@@ -1,4 +1,4 @@
-import AlmanacCore
+public import AlmanacCore
 
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,4 @@
-import AlmanacCore
+public import AlmanacCore
 
 /// A token that passed the structural and header checks of `JWTVerifier.decode(_:)` but
 /// whose signature has NOT been checked.

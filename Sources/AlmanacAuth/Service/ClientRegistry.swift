@@ -1,5 +1,5 @@
 import AlmanacCore
-import AlmanacStore
+public import AlmanacStore
 
 /// Creates and lists API clients (the CLI and `POST /v1/clients` share this).
 ///

@@ -1,5 +1,5 @@
-import AlmanacCore
-import AlmanacStore
+public import AlmanacCore
+public import AlmanacStore
 import Synchronization
 
 /// Every tenant's ES256 key pairs: public halves in memory for verification, private

@@ -1,6 +1,6 @@
-import AlmanacCore
+public import AlmanacCore
 import Foundation
-import Logging
+public import Logging
 
 /// The operator's 256-bit key that seals every tenant's private signing key.
 public struct MasterKey: Sendable {

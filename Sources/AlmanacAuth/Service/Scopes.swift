@@ -1,4 +1,4 @@
-import AlmanacCore
+public import AlmanacCore
 
 /// The scopes of API.md. A token's `scope` claim and a client's stored list carry their
 /// wire names; everything past the verifier holds them typed.

@@ -1,6 +1,7 @@
 import AlmanacCore
 import AlmanacStore
 import Logging
+import Synchronization
 
 /// The set of revoked client ids as this process knows it.
 struct RevocationList: Sendable {

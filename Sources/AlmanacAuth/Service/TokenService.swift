@@ -1,6 +1,6 @@
 import AlmanacCore
-import AlmanacStore
-import Logging
+public import AlmanacStore
+public import Logging
 import Synchronization
 
 /// Issues and checks tokens: OAuth 2.0 client credentials (RFC 6749 §4.4) on the way in,

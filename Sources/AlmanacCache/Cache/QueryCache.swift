@@ -1,4 +1,4 @@
-import Logging
+public import Logging
 import Synchronization
 
 /// The hot-query cache: rendered search and aggregate responses in Redis, keyed by

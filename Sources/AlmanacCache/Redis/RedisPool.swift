@@ -1,5 +1,5 @@
-import Logging
-import NIOPosix
+public import Logging
+public import NIOPosix
 import Synchronization
 
 /// A fixed-size pool of ``RedisConnection``s with a circuit breaker.

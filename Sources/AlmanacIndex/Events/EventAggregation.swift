@@ -1,4 +1,4 @@
-import AlmanacCore
+public import AlmanacCore
 
 /// The answer of an aggregate request.
 public struct EventAggregateResult: Sendable {

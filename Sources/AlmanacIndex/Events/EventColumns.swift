@@ -1,4 +1,4 @@
-import AlmanacCore
+public import AlmanacCore
 import Synchronization
 
 /// The columnar copy of the timeline that aggregations without `q` read (docs/timeline.md

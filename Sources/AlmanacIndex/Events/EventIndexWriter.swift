@@ -1,6 +1,6 @@
 import AlmanacCore
 import Foundation
-import Logging
+public import Logging
 import Synchronization
 
 /// A stored event to index: its seq, tenant and the JSON the store holds.

@@ -1,4 +1,4 @@
-import AlmanacCore
+public import AlmanacCore
 
 /// A UTC calendar month: the unit of the timeline's storage (`index/events/YYYY-MM`), of
 /// reader pools and of retention.

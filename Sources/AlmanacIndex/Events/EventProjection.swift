@@ -1,4 +1,4 @@
-import AlmanacCore
+public import AlmanacCore
 
 /// How an event becomes a search document (see `Terms` and `EventSlot`).
 public struct EventProjection {

@@ -1,5 +1,5 @@
-import AlmanacCore
-import NIOPosix
+public import AlmanacCore
+public import NIOPosix
 import Synchronization
 
 /// Reader pools of the timeline, one per month database, opened on first use.

@@ -1,4 +1,5 @@
-import AlmanacCore
+public import AlmanacCore
+import NIOPosix
 
 /// One page of a timeline search.
 public struct EventSearchResult: Sendable {

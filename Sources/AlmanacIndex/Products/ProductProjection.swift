@@ -1,4 +1,4 @@
-import AlmanacCore
+public import AlmanacCore
 
 /// How a product becomes a search document (see `Terms` and `ProductSlot`).
 public struct ProductProjection {

@@ -1,4 +1,4 @@
-import AlmanacCore
+public import AlmanacCore
 
 /// One catalogue hit, with the product's stored JSON as indexed.
 public struct ProductHit: Sendable {

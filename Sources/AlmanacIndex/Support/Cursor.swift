@@ -1,4 +1,4 @@
-import AlmanacCore
+public import AlmanacCore
 
 /// An opaque paging cursor, the one scheme of every paged list: base64url JSON naming the
 /// query it belongs to (a fingerprint), and where the previous page ended — the sort key

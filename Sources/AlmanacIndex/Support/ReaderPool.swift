@@ -1,6 +1,6 @@
 import AlmanacCore
 import Logging
-import NIOPosix
+public import NIOPosix
 import Synchronization
 
 /// A pool of read-only handles on one Xapian database (or several searched as one).

@@ -1,7 +1,7 @@
-import AlmanacApp
+public import AlmanacApp
 import AlmanacAuth
 import AlmanacCore
-import Hummingbird
+public import Hummingbird
 import Logging
 
 /// Builds the HTTP application around opened services.

@@ -1,5 +1,5 @@
 import AlmanacStore
-import Prometheus
+public import Prometheus
 
 /// The service's own Prometheus registry, rendered at `/metrics`.
 public final class AppMetrics: Sendable {

@@ -1,6 +1,6 @@
-import AlmanacAuth
+public import AlmanacAuth
 import AlmanacStore
-import Hummingbird
+public import Hummingbird
 import Logging
 import NIOCore
 

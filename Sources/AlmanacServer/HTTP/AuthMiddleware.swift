@@ -1,8 +1,8 @@
-import AlmanacAuth
+public import AlmanacAuth
 import AlmanacCore
 import AlmanacStore
 import HTTPTypes
-import Hummingbird
+public import Hummingbird
 import Logging
 import NIOPosix
 

@@ -1,8 +1,8 @@
 import AlmanacStore
-import AlmanacCore
-import HTTPTypes
-import Hummingbird
-import NIOCore
+public import AlmanacCore
+public import HTTPTypes
+public import Hummingbird
+public import NIOCore
 
 extension Request {
     /// Collects the body up to `limit` bytes; over it is a 413 naming the limit.

@@ -1,7 +1,7 @@
 import AlmanacStore
-import AlmanacCore
-import HTTPTypes
-import Hummingbird
+public import AlmanacCore
+public import HTTPTypes
+public import Hummingbird
 import Logging
 import NIOCore
 

@@ -1,5 +1,5 @@
 import AlmanacStore
-import AlmanacCore
+public import AlmanacCore
 
 /// A decoded `application/x-www-form-urlencoded` query string (API.md, "Conventions"):
 /// `+` is a space, `%XX` escapes are decoded, and the result must be valid UTF-8.

@@ -6,6 +6,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import Logging
 
 /// `POST /v1/auth/token` (no bearer token) and the admin routes for clients and keys.
 struct AuthRoutes {

@@ -3,6 +3,9 @@ import AlmanacCore
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import AlmanacAuth
+import AlmanacCache
+import AlmanacIndex
 
 /// `/health`, `/ready`, `/metrics`, `/openapi.json`, `/.well-known/jwks.json`: no auth.
 struct OperationsRoutes {

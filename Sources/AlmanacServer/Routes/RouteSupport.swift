@@ -5,6 +5,7 @@ import AlmanacStore
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import AlmanacCache
 
 extension HTTPField.Name {
     static let almanacSeq = HTTPField.Name("X-Almanac-Seq")!
