@@ -28,7 +28,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
@@ -94,11 +94,12 @@ let package = Package(
             name: "AlmanacServer",
             dependencies: [
                 "AlmanacApp", "AlmanacCore", "AlmanacStore", "AlmanacIndex", "AlmanacCache", "AlmanacAuth",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             // The OpenAPI document served at /openapi.json, byte for byte.
             resources: [.copy("Resources/openapi.json")],
@@ -107,24 +108,39 @@ let package = Package(
         .executableTarget(
             name: "almanac",
             dependencies: [
-                "AlmanacApp", "AlmanacServer",
+                "AlmanacApp", "AlmanacAuth", "AlmanacCore", "AlmanacServer", "AlmanacStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
 
         .testTarget(name: "AlmanacCoreTests", dependencies: ["AlmanacCore", "AlmanacTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "AlmanacIndexTests", dependencies: ["AlmanacIndex", "AlmanacTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "AlmanacAuthTests", dependencies: ["AlmanacAuth", "AlmanacTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "AlmanacIndexTests", dependencies: ["AlmanacCore", "AlmanacIndex", "AlmanacTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "AlmanacAuthTests", dependencies: ["AlmanacAuth", "AlmanacCore", "AlmanacTestSupport"], swiftSettings: swiftSettings),
         // Test helpers shared by test targets (a private redis-server, child processes, PyJWT,
         // a seeded random generator).
         .target(name: "AlmanacTestSupport", path: "Tests/AlmanacTestSupport", swiftSettings: swiftSettings),
-        .testTarget(name: "AlmanacCacheTests", dependencies: ["AlmanacCache", "AlmanacTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "AlmanacStoreTests", dependencies: ["AlmanacStore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AlmanacCacheTests",
+            dependencies: [
+                "AlmanacCache", "AlmanacTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "AlmanacServerTests",
             dependencies: [
-                "AlmanacApp", "AlmanacServer", "AlmanacTestSupport",
+                "AlmanacApp", "AlmanacAuth", "AlmanacCore", "AlmanacIndex", "AlmanacServer", "AlmanacStore", "AlmanacTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

@@ -1,4 +1,3 @@
-import AlmanacCore
 import GRDB
 
 /// A product change as the indexer sees it: the current stored body (nil when deleted).

@@ -1,7 +1,7 @@
-import AlmanacCore
 import Testing
 
 @testable import AlmanacIndex
+import AlmanacCore
 
 /// Texts that outlive a process: hashed index terms are in every index on disk, cursor
 /// fingerprints in every cursor a client holds. These pin them.

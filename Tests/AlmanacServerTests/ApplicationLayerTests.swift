@@ -1,10 +1,9 @@
 import AlmanacCore
-import AlmanacIndex
 import Foundation
 import Testing
 
 @testable import AlmanacApp
-import AlmanacServer
+import AlmanacIndex
 import AlmanacStore
 
 /// What the application layer promises beneath the routes: one bulk rule for both entry

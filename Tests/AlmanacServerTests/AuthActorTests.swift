@@ -1,6 +1,3 @@
-import AlmanacAuth
-import AlmanacCore
-import AlmanacStore
 import Foundation
 import GRDB
 import Testing
@@ -9,6 +6,9 @@ import Testing
 @testable import AlmanacServer
 import HTTPTypes
 import AlmanacTestSupport
+import AlmanacAuth
+import AlmanacCore
+import AlmanacStore
 
 /// Every write records the acting client: as `written_by` of its stored timeline event
 /// (the change-log row carries it too, until the indexer has applied and pruned it), and

@@ -1,6 +1,5 @@
 import AlmanacAuth
 import AlmanacCore
-import AlmanacStore
 import Foundation
 import HTTPTypes
 import Logging
@@ -10,6 +9,7 @@ import Testing
 
 @testable import AlmanacApp
 @testable import AlmanacServer
+import AlmanacStore
 
 /// Per-tenant ES256 keys: sealing at rest, JWKS, rotation, retirement, restart.
 @Suite("Auth: keys")

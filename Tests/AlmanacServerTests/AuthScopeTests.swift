@@ -1,11 +1,11 @@
 import AlmanacAuth
-import AlmanacCore
 import Foundation
 import HTTPTypes
 import Testing
 
 @testable import AlmanacApp
 @testable import AlmanacServer
+import AlmanacCore
 
 /// Scopes on every route (API.md), the operator's `?tenant=`, and the write rate limit.
 @Suite("Auth: scopes, operator, write limits")

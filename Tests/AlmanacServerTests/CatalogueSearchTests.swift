@@ -1,8 +1,7 @@
-import AlmanacAuth
-import AlmanacCore
 import Foundation
 import Testing
 import HTTPTypes
+import AlmanacCore
 
 /// A small hand-made catalogue where every expectation can be checked by eye.
 let miniCatalogue = """

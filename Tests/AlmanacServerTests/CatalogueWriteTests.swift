@@ -1,12 +1,10 @@
-import AlmanacCore
 @testable import AlmanacApp
-import AlmanacServer
 import AlmanacStore
 import Foundation
 import Logging
 import Testing
-import AlmanacIndex
 import HTTPTypes
+import AlmanacCore
 
 @Suite struct CatalogueWriteTests {
     @Test func putPatchDeleteWithVersionsAndIfMatch() async throws {

@@ -1,5 +1,5 @@
-import AlmanacCore
 import Testing
+import AlmanacCore
 
 @Suite struct OperationsTests {
     @Test func openAPIDocumentListsEveryContractPath() async throws {

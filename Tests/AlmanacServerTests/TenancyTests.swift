@@ -1,11 +1,11 @@
-import AlmanacAuth
-import AlmanacCore
 import Foundation
 import HTTPTypes
 import Testing
 
 @testable import AlmanacApp
 @testable import AlmanacServer
+import AlmanacStore
+import AlmanacCore
 
 /// Two tenants with the same product and event ids: each sees only its own data in every
 /// read, search, facet and history, and no write crosses (OWASP API1, object-level

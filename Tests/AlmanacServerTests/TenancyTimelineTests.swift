@@ -1,11 +1,11 @@
 import AlmanacAuth
-import AlmanacCore
 import Foundation
 import HTTPTypes
 import Testing
 
 @testable import AlmanacApp
 @testable import AlmanacServer
+import AlmanacCore
 
 /// Tenancy of the timeline's index-backed queries: `GET /v1/events/search` and
 /// `POST /v1/events/aggregate`. Same data as `TenancyTests`: A has product p1 and event e1;

@@ -1,4 +1,5 @@
 import AlmanacCore
+import AlmanacIndex
 import AlmanacStore
 import Foundation
 import Logging

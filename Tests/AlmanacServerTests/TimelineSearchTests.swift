@@ -1,11 +1,11 @@
-import AlmanacCore
 import Foundation
 import Testing
 
 @testable import AlmanacApp
 @testable import AlmanacServer
-import AlmanacAuth
 import HTTPTypes
+import AlmanacCore
+import AlmanacAuth
 
 @Suite struct TimelineSearchTests {
     @Test func countsMatchTheFixtureForRangesAndFilters() async throws {

@@ -8,7 +8,6 @@ import Testing
 @testable import AlmanacApp
 @testable import AlmanacServer
 import HTTPTypes
-import AlmanacIndex
 
 let kettle = #"{"title":"Electric kettle","description":"Boils water fast.","brand":"Acme","category":["home","kitchen"],"price":2999,"currency":"EUR","in_stock":true,"tags":["kitchen"]}"#
 

@@ -2,7 +2,6 @@ import AlmanacAuth
 public import AlmanacCache
 import AlmanacCore
 import AlmanacIndex
-import AlmanacStore
 import Synchronization
 
 /// A rendered query answer: the body without its per-response tail (`took_ms`, `cache`,

@@ -1,5 +1,4 @@
 import AlmanacCache
-import AlmanacCore
 import AlmanacIndex
 import AlmanacStore
 import Logging

@@ -1,10 +1,10 @@
 import AlmanacCache
-import AlmanacCore
 import AlmanacIndex
 import AlmanacStore
 import Foundation
 import Logging
 import NIOPosix
+import AlmanacCore
 
 extension Timeline {
     /// Opens the month indexes (resuming from their `last_seq`), applies retention, loads

@@ -1,7 +1,7 @@
-import AlmanacCore
-import AlmanacStore
 import Logging
 import Synchronization
+import AlmanacCore
+import AlmanacStore
 
 /// The set of revoked client ids as this process knows it.
 struct RevocationList: Sendable {

@@ -1,4 +1,3 @@
-import AlmanacCore
 import Foundation
 import Synchronization
 

@@ -1,6 +1,4 @@
 public import AlmanacApp
-import AlmanacAuth
-import AlmanacCore
 public import Hummingbird
 import Logging
 

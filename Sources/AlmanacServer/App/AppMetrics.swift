@@ -1,4 +1,3 @@
-import AlmanacStore
 public import Prometheus
 
 /// The service's own Prometheus registry, rendered at `/metrics`.

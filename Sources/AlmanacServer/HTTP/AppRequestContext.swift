@@ -1,5 +1,4 @@
 public import AlmanacAuth
-import AlmanacStore
 public import Hummingbird
 import Logging
 import NIOCore

@@ -1,6 +1,5 @@
 public import AlmanacAuth
 import AlmanacCore
-import AlmanacStore
 import HTTPTypes
 public import Hummingbird
 import Logging

@@ -1,4 +1,3 @@
-import AlmanacStore
 public import AlmanacCore
 public import HTTPTypes
 public import Hummingbird

@@ -1,4 +1,3 @@
-import AlmanacStore
 public import AlmanacCore
 
 /// A decoded `application/x-www-form-urlencoded` query string (API.md, "Conventions"):

@@ -1,7 +1,6 @@
 import AlmanacApp
 import AlmanacAuth
 import AlmanacCore
-import AlmanacStore
 import HTTPTypes
 import Hummingbird
 

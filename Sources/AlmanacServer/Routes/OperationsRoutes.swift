@@ -1,11 +1,11 @@
 import AlmanacApp
-import AlmanacCore
 import HTTPTypes
 import Hummingbird
 import NIOCore
 import AlmanacAuth
-import AlmanacCache
 import AlmanacIndex
+import AlmanacCore
+import AlmanacCache
 
 /// `/health`, `/ready`, `/metrics`, `/openapi.json`, `/.well-known/jwks.json`: no auth.
 struct OperationsRoutes {

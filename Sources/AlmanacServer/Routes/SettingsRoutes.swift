@@ -1,8 +1,8 @@
-import AlmanacApp
 import AlmanacAuth
-import AlmanacCore
 import AlmanacStore
 import Hummingbird
+import AlmanacCore
+import AlmanacApp
 
 /// `GET/PUT /v1/settings` (admin): a tenant's language, synonyms, stop words and typo rules.
 struct SettingsRoutes {
