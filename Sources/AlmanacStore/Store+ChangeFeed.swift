@@ -98,8 +98,33 @@ extension Store {
 
     /// Drops applied product change rows at or below `seq` (the index holds them now).
     public func pruneProductChanges(through seq: Int64) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: "DELETE FROM product_changes WHERE seq <= ?", arguments: [seq])
+        }
+    }
+
+    /// When the oldest change an index has not applied was written, for the index lag in
+    /// seconds: the `received_at` of the first stored event after `seq` (every catalogue
+    /// write stores its `product.*` event in the same transaction as its change row), or,
+    /// with `productChanges`, after the first product change row after `seq`. Nil when
+    /// nothing is pending. Settings reindex rows carry no event, so for them the figure is
+    /// that of the next write (an underestimate).
+    public func firstPendingWriteTime(after seq: Int64, productChanges: Bool) throws -> Timestamp? {
+        try pool.read { db in
+            let from: Int64
+            if productChanges {
+                guard let first = try Int64.fetchOne(db, sql: "SELECT MIN(seq) FROM product_changes WHERE seq > ?", arguments: [seq])
+                else { return nil }
+                from = first
+            } else {
+                from = seq + 1
+            }
+            guard
+                let text = try String.fetchOne(
+                    db, sql: "SELECT json_extract(body, '$.received_at') FROM events WHERE seq >= ? ORDER BY seq LIMIT 1",
+                    arguments: [from])
+            else { return nil }
+            return try? Timestamp(rfc3339: text)
         }
     }
 

@@ -15,7 +15,12 @@ public struct AlmanacConfiguration: Sendable {
     /// Cached responses live this long (a new generation makes them unreachable sooner).
     public var cacheTTLSeconds: Int = 300
 
+    /// What an acknowledged write survives: `fsync` (default; power loss) or `process`
+    /// (the process dying). docs/operations.md measures both.
+    public var durability: Durability = .fsync
+
     public var limits = Limits()
+    public var timeouts = Timeouts()
     public var auth = Auth()
     public var index = Index()
     public var events = Events()
@@ -31,6 +36,22 @@ public struct AlmanacConfiguration: Sendable {
         public var windowMax = 10_000
         public var facetLimitMax = 1000
         public var minSeqWait: Duration = .seconds(5)
+        public init() {}
+    }
+
+    /// How long the HTTP edge waits for slow or idle clients (docs/operations.md).
+    public struct Timeouts: Sendable {
+        /// From the first byte of a request (or from the connection's accept, for its first
+        /// request) until its head is complete. Over it: 408 and the connection closes.
+        public var headerSeconds = 10.0
+        /// The time a body may take beyond what `bodyMinBytesPerSecond` pays for: a body
+        /// must arrive within `bodySeconds + received / bodyMinBytesPerSecond` of its head.
+        /// Over it: 408 and the connection closes.
+        public var bodySeconds = 10.0
+        /// The slowest body rate accepted once `bodySeconds` is used up.
+        public var bodyMinBytesPerSecond = 1024.0
+        /// A keep-alive connection with no request in progress closes after this long.
+        public var idleSeconds = 60.0
         public init() {}
     }
 
@@ -90,6 +111,13 @@ public struct AlmanacConfiguration: Sendable {
     public var productIndexPath: String { dataDirectory + "/index/products" }
     public var eventIndexDirectory: String { dataDirectory + "/index/events" }
 
+    /// How the store is opened under these settings.
+    public var storeOptions: StoreOptions {
+        var options = StoreOptions()
+        options.durability = durability
+        return options
+    }
+
     /// Applies a JSON config file over these values. Unknown keys are an error.
     public mutating func apply(configFile path: String) throws {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -108,6 +136,16 @@ public struct AlmanacConfiguration: Sendable {
             case ("redis", .string(let s)): redisURL = s
             case ("redis", .null): redisURL = nil
             case ("master_key_file", .string(let s)): masterKeyFile = s
+            case ("durability", .string(let s)):
+                guard let d = Durability(rawValue: s) else {
+                    throw AlmanacError(.badRequest, "config file \(path): durability must be \"fsync\" or \"process\", got '\(s.prefix(32))'")
+                }
+                durability = d
+            case ("header_timeout_seconds", let v) where v.numberValue.map({ $0 > 0 }) == true: timeouts.headerSeconds = v.numberValue!
+            case ("body_timeout_seconds", let v) where v.numberValue.map({ $0 > 0 }) == true: timeouts.bodySeconds = v.numberValue!
+            case ("body_min_bytes_per_second", let v) where v.numberValue.map({ $0 > 0 }) == true:
+                timeouts.bodyMinBytesPerSecond = v.numberValue!
+            case ("idle_timeout_seconds", let v) where v.numberValue.map({ $0 > 0 }) == true: timeouts.idleSeconds = v.numberValue!
             case ("cache_ttl_seconds", let v) where v.integerValue != nil: cacheTTLSeconds = Int(v.integerValue!)
             case ("token_lifetime_seconds", let v) where v.integerValue.map({ (60...86_400).contains($0) }) == true:
                 auth.tokenLifetimeSeconds = Int(v.integerValue!)

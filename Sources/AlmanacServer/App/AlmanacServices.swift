@@ -58,7 +58,7 @@ public final class AlmanacServices: Sendable {
     private static func open(
         _ configuration: AlmanacConfiguration, logger: Logger, pool: NIOThreadPool, ownsPool: Bool
     ) async throws -> AlmanacServices {
-        let store = try await pool.runIfActive { try Store(path: configuration.storePath) }
+        let store = try await pool.runIfActive { try Store(path: configuration.storePath, options: configuration.storeOptions, logger: logger) }
         let tenants = TenantState()
         if let languages = try? XapianStemmer.availableLanguages() { SearchLanguages.set(languages) }
         try tenants.load(from: store)

@@ -71,7 +71,7 @@ public final class EventIndexerService: Service, Sendable {
                     }
                     if !more { await signal.wait(timeout: pollInterval) }
                 } catch {
-                    logger.error("event indexing failed; retrying", metadata: ["error": "\(error)"])
+                    if !store.health.report(.eventIndex, error, progress: { [watermark] in watermark.value }) { logger.error("event indexing failed; retrying", metadata: ["error": "\(error)"]) }
                     try? await Task.sleep(for: .seconds(1))
                 }
             }

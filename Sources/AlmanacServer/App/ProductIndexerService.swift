@@ -51,7 +51,7 @@ public final class ProductIndexerService: Service, Sendable {
                     let more = try await applyOneBatch()
                     if !more { await signal.wait(timeout: pollInterval) }
                 } catch {
-                    logger.error("product indexing failed; retrying", metadata: ["error": "\(error)"])
+                    if !store.health.report(.productIndex, error, progress: { [watermark] in watermark.value }) { logger.error("product indexing failed; retrying", metadata: ["error": "\(error)"]) }
                     try? await Task.sleep(for: .seconds(1))
                 }
             }
