@@ -141,11 +141,16 @@ public final class StorageHealth: Sendable {
             s.transitions += 1
             return true
         }
+        let metadata: Logger.Metadata = ["component": "\(component.rawValue)", "path": "\(fault.path)", "cause": "\(fault.cause)"]
         if isNew {
-            logger.error(
-                "storage fault: \(component) cannot take writes (\(kind)); writes answer 507 and /ready 503 until space is freed",
-                metadata: ["component": "\(component.rawValue)", "path": "\(fault.path)", "cause": "\(fault.cause)"])
+            let consequence =
+                component == .store
+                ? "writes answer 507 and /ready 503 until space is freed"
+                : "indexing waits (writes are still stored) and /ready answers 503 until space is freed"
+            logger.error("storage fault: \(component) cannot take writes (\(kind)); \(consequence)", metadata: metadata)
             startChecker()
+        } else {
+            logger.debug("storage fault persists", metadata: metadata)
         }
         return true
     }

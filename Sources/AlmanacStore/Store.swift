@@ -71,6 +71,9 @@ public final class Store: Sendable {
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         let pool = try DatabasePool(path: path, configuration: config)
+        // GRDB sets `synchronous = NORMAL` on the writer when it turns WAL on, after
+        // `prepareDatabase`: set it again on the (one, long-lived) writer connection.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous)") }
         self.pool = pool
         let directory = (path as NSString).deletingLastPathComponent
         let dataDirectory = directory.isEmpty ? "." : directory
@@ -159,7 +162,7 @@ public final class Store: Sendable {
         health.report(.store, error)
         let cause: String
         if let e = error as? DatabaseError {
-            cause = "SQLite: \(e.message ?? "\(e.resultCode)") (\(e.extendedResultCode))"
+            cause = "SQLite error \(e.extendedResultCode.rawValue): \(e.message ?? "\(e.resultCode)")"
         } else {
             cause = String("\(error)".prefix(200))
         }

@@ -2,6 +2,7 @@ import AlmanacStore
 import AlmanacAuth
 import AlmanacCore
 import Hummingbird
+import HummingbirdCore
 import Logging
 
 /// Builds the HTTP application around opened services.
@@ -24,8 +25,18 @@ public enum AlmanacApplication {
 
     public static func make(services: AlmanacServices) -> some ApplicationProtocol {
         let c = services.configuration
+        let router = router(services: services)
+        // After every route, so only requests the router cannot route reach it.
+        router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
+        let metrics = services.metrics
+        let server = HTTPServerBuilder { responder in
+            AlmanacHTTP1Channel(
+                responder: responder, limits: EdgeTimeoutLimits(c.timeouts), decoder: .init(),
+                onTimeout: { metrics.edgeTimeout($0) })
+        }
         return Application(
-            router: router(services: services),
+            router: router,
+            server: server,
             configuration: .init(address: .hostname(c.host, port: c.port), serverName: "almanac"),
             services: services.backgroundServices,
             logger: services.logger)

@@ -6,12 +6,14 @@ import NIOCore
 /// Streams an `application/x-ndjson` body line by line, never holding the whole body:
 /// each complete line goes to `body` with its 1-based number as soon as it arrives.
 /// Blank lines are skipped (they still count for numbering). Over `maxBytes` is a 413,
-/// over `maxLines` non-blank lines a 413 naming that limit.
+/// over `maxLines` non-blank lines a 413 naming that limit. The Content-Type must be
+/// `application/x-ndjson` or absent (else 415).
 enum NDJSONReader {
     static func forEachLine(
         of request: Request, maxBytes: Int, maxLines: Int,
         _ body: (_ number: Int, _ line: ArraySlice<UInt8>) throws -> Void
     ) async throws {
+        try request.requireContentType(["application/x-ndjson"])
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxBytes {
             throw AlmanacError(.payloadTooLarge, "bulk body of \(length) bytes is larger than the \(ByteCount(maxBytes)) limit")
         }
