@@ -141,6 +141,32 @@ struct SmallFilesystem {
         }
     }
 
+    /// A batch that fails on a full disk can leave Xapian's handle closed ("Modifications
+    /// failed ... and couldn't open at the old revision"); the writer reopens it, so
+    /// indexing resumes once there is room, without a restart.
+    @Test(.enabled(if: SmallFilesystem.canMount, "mounting a tmpfs needs root; see SmallFilesystem"))
+    func productIndexWriterResumesOnceTheDiskHasRoomAgain() throws {
+        let fs = try #require(SmallFilesystem.mount(megabytes: 8))
+        defer { fs.unmount() }
+        func change(_ i: Int) -> ProductIndexChange {
+            ProductIndexChange(
+                tenant: "t", id: "p\(i)",
+                json: #"{"id":"p\#(i)","title":"Product \#(i) kettle","description":"\#(String(repeating: "words of a description ", count: 40))","created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z","version":1}"#)
+        }
+        let writer = try ProductIndexWriter(path: fs.path + "/products", slots: SlotRegistry(path: nil), vocabulary: TypoVocabulary())
+        defer { try? writer.close() }
+        try writer.apply([change(0)], watermark: 1, settings: { _ in SearchSettings() })
+        fs.fill()
+        let batch = (1...200).map(change)
+        for _ in 0..<3 {
+            #expect(throws: (any Error).self) { try writer.apply(batch, watermark: 2, settings: { _ in SearchSettings() }) }
+        }
+        fs.free()
+        try writer.apply(batch, watermark: 2, settings: { _ in SearchSettings() })
+        #expect(writer.lastSeq == 2)
+        #expect(writer.documentCount == 201)
+    }
+
     /// Without a mount: SQLite's own page limit makes the store full (SQLITE_FULL through
     /// the same code path), then lifting it frees room.
     @Test func storeAnswers507WhenSQLiteIsFullAndRecovers() async throws {

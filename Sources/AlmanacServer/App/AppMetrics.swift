@@ -107,7 +107,13 @@ public final class AppMetrics: Sendable {
             values[name] = total
             return total - last
         }
-        if delta > 0 { counter(name, []).increment(by: delta) }
+        guard delta > 0 else { return }
+        // Whole counts stay integers in the exposition ("12", not "12.0").
+        if delta == delta.rounded(), delta < 9e15 {
+            counter(name, []).increment(by: Int64(delta))
+        } else {
+            counter(name, []).increment(by: delta)
+        }
     }
 
     /// Refreshes the process figures from `/proc`.

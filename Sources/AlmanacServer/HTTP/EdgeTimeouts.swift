@@ -170,7 +170,6 @@ final class EdgeTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Time within the phase during which the server did not ask for data.
     private var paused = TimeAmount.zero
     private var pausedSince: NIODeadline?
-    private var readPending = true
     /// Requests whose head arrived and whose answer has not ended.
     private var unanswered = 0
     /// The answer to the request being read has begun (its head was written).
@@ -308,12 +307,10 @@ final class EdgeTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func readCompleted() {
         // Until the server asks for more, the client is not the one being slow.
-        readPending = false
         if pausedSince == nil { pausedSince = .now() }
     }
 
     func readRequested() {
-        readPending = true
         if let since = pausedSince {
             paused = paused + (.now() - since)
             pausedSince = nil
