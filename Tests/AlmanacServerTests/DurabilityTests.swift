@@ -19,6 +19,10 @@ import Testing
         try Data(#"{"durability": "fsync"}"#.utf8).write(to: URL(fileURLWithPath: path))
         try c.apply(configFile: path)
         #expect(c.durability == .fsync)
+        #expect(c.storeOptions.groupCommitLimit == 256)
+        try Data(#"{"group_commit_max_writes": 1}"#.utf8).write(to: URL(fileURLWithPath: path))
+        try c.apply(configFile: path)
+        #expect(c.storeOptions.groupCommitLimit == 1)
         try Data(#"{"durability": "sometimes"}"#.utf8).write(to: URL(fileURLWithPath: path))
         #expect {
             try c.apply(configFile: path)

@@ -1,4 +1,5 @@
 import AlmanacCore
+import AlmanacIndex
 import AlmanacServer
 import Foundation
 import HTTPTypes
@@ -188,5 +189,10 @@ import Testing
         #expect(Problem(AlmanacError.insufficientStorage("the store", .full)).status == 507)
         #expect(Problem(AlmanacError.insufficientStorage("the store", .full)).logLevel == .debug)
         #expect(Problem(AlmanacError(.validation, "bad")).logLevel == nil)
+        let xapian = XapianError(
+            code: .database, type: "DatabaseError", message: "Error writing block 9 (No space left on device)",
+            context: "add document to /data/index/products")
+        #expect(Problem(xapian).status == 507)
+        #expect(Problem(xapian).detail == "the product index cannot take writes: no space left on the device")
     }
 }

@@ -18,6 +18,8 @@ public struct AlmanacConfiguration: Sendable {
     /// What an acknowledged write survives: `fsync` (default; power loss) or `process`
     /// (the process dying). docs/operations.md measures both.
     public var durability: Durability = .fsync
+    /// At most this many concurrent single writes share one commit (1: no group commit).
+    public var groupCommitMaxWrites = 256
 
     public var limits = Limits()
     public var timeouts = Timeouts()
@@ -115,6 +117,7 @@ public struct AlmanacConfiguration: Sendable {
     public var storeOptions: StoreOptions {
         var options = StoreOptions()
         options.durability = durability
+        options.groupCommitLimit = groupCommitMaxWrites
         return options
     }
 
@@ -141,6 +144,8 @@ public struct AlmanacConfiguration: Sendable {
                     throw AlmanacError(.badRequest, "config file \(path): durability must be \"fsync\" or \"process\", got '\(s.prefix(32))'")
                 }
                 durability = d
+            case ("group_commit_max_writes", let v) where v.integerValue.map({ (1...10_000).contains($0) }) == true:
+                groupCommitMaxWrites = Int(v.integerValue!)
             case ("header_timeout_seconds", let v) where v.numberValue.map({ $0 > 0 }) == true: timeouts.headerSeconds = v.numberValue!
             case ("body_timeout_seconds", let v) where v.numberValue.map({ $0 > 0 }) == true: timeouts.bodySeconds = v.numberValue!
             case ("body_min_bytes_per_second", let v) where v.numberValue.map({ $0 > 0 }) == true:

@@ -1,5 +1,6 @@
 import AlmanacStore
 import AlmanacCore
+import AlmanacIndex
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -141,10 +142,14 @@ public struct Problem: Sendable {
         default:
             if let kind = StorageFault.classify(error) {
                 // A storage fault from a path that did not name its store (the store's own
-                // writes already answer a 507 naming it).
+                // writes already answer a 507 naming it): name the index from Xapian's context.
+                let context = (error as? XapianError)?.context ?? ""
+                let what =
+                    context.contains("/index/products") ? "the product index"
+                    : context.contains("/index/events") ? "the event index" : "the data directory"
                 self.init(
                     status: 507, slug: "insufficient-storage", title: "Insufficient storage",
-                    detail: "the data directory cannot take writes: \(kind)")
+                    detail: "\(what) cannot take writes: \(kind)")
             } else {
                 self.init(status: 500, slug: "internal", title: "Internal server error", detail: "the server failed to answer this request")
             }
