@@ -125,7 +125,7 @@ import Testing
             for _ in 0..<5 {
                 let (reply, took) = try await RawConnection.exchange(port: port, "GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
                 #expect(reply.hasPrefix("HTTP/1.1 200 "))
-                #expect(took < .seconds(1))
+                #expect(took < .seconds(2))
             }
             #expect(slow.allSatisfy { !$0.isClosed })
             // The slow ones go within their limit; the normal client still works after.
