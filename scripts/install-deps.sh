@@ -3,7 +3,7 @@
 # Safe to run repeatedly: it only calls apt-get when something is absent.
 set -euo pipefail
 
-packages=(libxapian-dev libhiredis-dev libssl-dev libsqlite3-dev redis-server redis-tools pkg-config tzdata python3)
+packages=(libxapian-dev libhiredis-dev libssl-dev libsqlite3-dev redis-server redis-tools pkg-config tzdata python3 prometheus)
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

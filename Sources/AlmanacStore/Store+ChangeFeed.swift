@@ -1,4 +1,5 @@
 import GRDB
+public import AlmanacCore
 
 /// A product change as the indexer sees it: the current stored body (nil when deleted).
 public struct ProductChange: Sendable {
@@ -74,15 +75,46 @@ extension Store {
     }
 
     /// Drops applied product change rows at or below `seq` (the index holds them now).
+    /// Runs on the projection's thread (synchronously); a storage fault is a 507 as for
+    /// every other write.
     public func pruneProductChanges(through seq: Int64) throws {
-        try pool.write { db in
-            try db.execute(sql: "DELETE FROM product_changes WHERE seq <= ?", arguments: [seq])
+        do {
+            try pool.write { db in
+                try db.execute(sql: "DELETE FROM product_changes WHERE seq <= ?", arguments: [seq])
+            }
+        } catch {
+            throw storageError(error)
         }
     }
 
     /// Rows in the product change log (bounded: the indexer prunes what it applied).
     public func productChangeCount() throws -> Int {
         try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM product_changes") ?? 0 }
+    }
+
+    /// When the oldest change an index has not applied was written, for the index lag in
+    /// seconds: the `received_at` of the first stored event after `seq` (every catalogue
+    /// write stores its `product.*` event in the same transaction as its change row), or,
+    /// with `productChanges`, after the first product change row after `seq`. Nil when
+    /// nothing is pending. Settings reindex rows carry no event, so for them the figure is
+    /// that of the next write (an underestimate).
+    public func firstPendingWriteTime(after seq: Int64, productChanges: Bool) throws -> Timestamp? {
+        try pool.read { db in
+            let from: Int64
+            if productChanges {
+                guard let first = try Int64.fetchOne(db, sql: "SELECT MIN(seq) FROM product_changes WHERE seq > ?", arguments: [seq])
+                else { return nil }
+                from = first
+            } else {
+                from = seq + 1
+            }
+            guard
+                let text = try String.fetchOne(
+                    db, sql: "SELECT json_extract(body, '$.received_at') FROM events WHERE seq >= ? ORDER BY seq LIMIT 1",
+                    arguments: [from])
+            else { return nil }
+            return try? Timestamp(rfc3339: text)
+        }
     }
 
     /// Counts for `almanac check`: products and events per tenant.

@@ -38,7 +38,7 @@ public struct ClientRecord: Sendable, Equatable {
 
 extension Store {
     public func insertClient(_ client: ClientRecord) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: """
                     INSERT INTO clients (id, tenant, name, scopes, secret_hash, created_at, revoked_at)
@@ -71,7 +71,7 @@ extension Store {
 
     /// Marks a client revoked; false when no such client of that tenant exists.
     public func revokeClient(id: String, tenant: String?, at now: Timestamp) async throws -> Bool {
-        try await pool.write { db in
+        try await write { db in
             if let tenant {
                 try db.execute(
                     sql: "UPDATE clients SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? AND tenant = ?",
@@ -136,7 +136,7 @@ extension Store {
     /// Adds a key. When it is the signer, the tenant's previous signer stops signing in the
     /// same transaction and keeps verifying until `retireOthersAt` (nil: no deadline).
     public func insertSigningKey(_ key: SigningKeyRecord, retireOthersAt: Timestamp? = nil) async throws {
-        try await pool.write { db in
+        try await write { db in
             if key.isSigner {
                 try db.execute(
                     sql: "UPDATE signing_keys SET is_signer = 0, retire_after = COALESCE(retire_after, ?) WHERE tenant = ? AND is_signer = 1",
@@ -164,7 +164,7 @@ extension Store {
     /// Forgets keys that no longer sign and whose `retire_after` has passed (every token
     /// they signed has expired); answers their kids.
     public func deleteRetiredKeys(retiredBefore now: Timestamp) async throws -> [String] {
-        try await pool.write { db in
+        try await write { db in
             try String.fetchAll(
                 db, sql: "DELETE FROM signing_keys WHERE is_signer = 0 AND retire_after IS NOT NULL AND retire_after < ? RETURNING kid",
                 arguments: [now.microseconds])
@@ -193,7 +193,7 @@ extension Store {
     /// product of the tenant gets a change row (carrying `actor`, the client that changed
     /// the settings) so the indexer re-projects it.
     public func putSettings(tenant: String, body: String, reindex: Bool, actor: String? = nil) async throws -> SettingsRecord {
-        try await pool.write { db in
+        try await write { db in
             var seqs = try SeqAllocator(db)
             let generation = (try Int64.fetchOne(db, sql: "SELECT generation FROM settings WHERE tenant = ?", arguments: [tenant]) ?? 0) + 1
             if reindex {

@@ -24,26 +24,31 @@ public struct EventPosition: Sendable, Equatable {
 extension Store {
     /// Appends events in one transaction; idempotent by id. Outcomes are in input order.
     public func appendEvents(_ drafts: [EventValidator.Draft], context: WriteContext) async throws -> [EventAppendOutcome] {
-        try await pool.write { db in
-            var seqs = try SeqAllocator(db)
-            var outcomes: [EventAppendOutcome] = []
-            outcomes.reserveCapacity(drafts.count)
-            for draft in drafts {
-                if let id = draft.id, let existing = try Self.fetchEventRow(db, tenant: context.tenant, id: id) {
-                    let stored = try Event(storedJSON: try JSONParser.parse(existing.body))
-                    let candidate = draft.event(id: id, receivedAt: stored.receivedAt, seq: stored.seq)
-                    outcomes.append(candidate.contentJSON == stored.contentJSON ? .duplicate(id: id, seq: stored.seq) : .conflict(id: id))
-                    continue
-                }
-                let seq = seqs.next()
-                let id = draft.id ?? Self.generatedEventID()
-                let event = draft.event(id: id, receivedAt: context.now, seq: seq)
-                try Self.insertEvent(db, event, tenant: context.tenant, writtenBy: context.actor)
-                outcomes.append(.accepted(id: id, seq: seq))
+        // One event (POST /v1/events) shares its commit with other single writes; a bulk is
+        // its own transaction.
+        if drafts.count == 1 { return try await groupedWrite { db in try Self.append(drafts, db, context) } }
+        return try await write { db in try Self.append(drafts, db, context) }
+    }
+
+    static func append(_ drafts: [EventValidator.Draft], _ db: Database, _ context: WriteContext) throws -> [EventAppendOutcome] {
+        var seqs = try SeqAllocator(db)
+        var outcomes: [EventAppendOutcome] = []
+        outcomes.reserveCapacity(drafts.count)
+        for draft in drafts {
+            if let id = draft.id, let existing = try Self.fetchEventRow(db, tenant: context.tenant, id: id) {
+                let stored = try Event(storedJSON: try JSONParser.parse(existing.body))
+                let candidate = draft.event(id: id, receivedAt: stored.receivedAt, seq: stored.seq)
+                outcomes.append(candidate.contentJSON == stored.contentJSON ? .duplicate(id: id, seq: stored.seq) : .conflict(id: id))
+                continue
             }
-            try seqs.finish(db)
-            return outcomes
+            let seq = seqs.next()
+            let id = draft.id ?? Self.generatedEventID()
+            let event = draft.event(id: id, receivedAt: context.now, seq: seq)
+            try Self.insertEvent(db, event, tenant: context.tenant, writtenBy: context.actor)
+            outcomes.append(.accepted(id: id, seq: seq))
         }
+        try seqs.finish(db)
+        return outcomes
     }
 
     /// The stored JSON of one event, or nil.
@@ -81,7 +86,7 @@ extension Store {
 
     /// Deletes every event that occurred before `cutoff` (retention); answers how many.
     public func deleteEvents(occurredBefore cutoff: Int64) async throws -> Int {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: "DELETE FROM events WHERE occurred_at < ?", arguments: [cutoff])
             return db.changesCount
         }

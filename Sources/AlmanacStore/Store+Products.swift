@@ -21,6 +21,11 @@ public struct BulkRejection: Sendable, Equatable {
     }
 }
 
+struct DeleteResult: Sendable {
+    var id: String
+    var seq: Int64
+}
+
 enum ProductOp: Int {
     case upsert = 1
     case delete = 2
@@ -36,7 +41,7 @@ extension Store {
 
     /// Creates or replaces a product (`PUT`). `ifMatch` is the version the client expects.
     public func putProduct(_ draft: ProductValidator.Draft, ifMatch: Int64?, context: WriteContext) async throws -> ProductWriteResult {
-        try await pool.write { db in
+        try await groupedWrite { db in
             var seqs = try SeqAllocator(db)
             let existing = try Self.fetchProduct(db, tenant: context.tenant, id: draft.id)
             try Self.checkPrecondition(ifMatch, existing: existing, id: draft.id)
@@ -53,7 +58,7 @@ extension Store {
         guard case .object = patch else {
             throw AlmanacError(.validation, "a merge patch must be a JSON object, got \(patch.typeDescription)")
         }
-        return try await pool.write { db in
+        return try await groupedWrite { db in
             var seqs = try SeqAllocator(db)
             guard let existing = try Self.fetchProduct(db, tenant: context.tenant, id: id) else {
                 throw AlmanacError.notFound("no product '\(id)'")
@@ -69,7 +74,7 @@ extension Store {
 
     /// Deletes a product; answers its id and the write's seq.
     public func deleteProduct(id: String, ifMatch: Int64?, context: WriteContext) async throws -> (id: String, seq: Int64) {
-        try await pool.write { db in
+        let result = try await groupedWrite { db -> DeleteResult in
             var seqs = try SeqAllocator(db)
             guard let existing = try Self.fetchProduct(db, tenant: context.tenant, id: id) else {
                 throw AlmanacError.notFound("no product '\(id)'")
@@ -83,13 +88,14 @@ extension Store {
                 context: context)
             try Self.insertEvent(db, event, tenant: context.tenant, writtenBy: context.actor)
             try seqs.finish(db)
-            return (id, event.seq)
+            return DeleteResult(id: id, seq: event.seq)
         }
+        return (result.id, result.seq)
     }
 
     /// Upserts many validated products in one transaction (bulk and import).
     public func bulkUpsertProducts(_ drafts: [ProductValidator.Draft], context: WriteContext) async throws -> Int64 {
-        try await pool.write { db in
+        try await write { db in
             var seqs = try SeqAllocator(db)
             for draft in drafts {
                 let existing = try Self.fetchProduct(db, tenant: context.tenant, id: draft.id)

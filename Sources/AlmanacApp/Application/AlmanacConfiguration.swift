@@ -1,6 +1,7 @@
 public import AlmanacAuth
 public import AlmanacCore
 import Foundation
+public import AlmanacStore
 
 /// Everything an operator can set. Defaults are API.md's; `--config FILE` (JSON with the
 /// same snake_case names) and command-line flags override them.
@@ -14,7 +15,14 @@ public struct AlmanacConfiguration: Sendable {
     /// Cached responses live this long (a new generation makes them unreachable sooner).
     public var cacheTTLSeconds: Int = 300
 
+    /// What an acknowledged write survives: `fsync` (default; power loss) or `process`
+    /// (the process dying). docs/operations.md measures both.
+    public var durability: Durability = .fsync
+    /// At most this many concurrent single writes share one commit (1: no group commit).
+    public var groupCommitMaxWrites = 256
+
     public var limits = Limits()
+    public var timeouts = Timeouts()
     public var auth = Auth()
     public var index = Index()
     public var events = Events()
@@ -48,6 +56,22 @@ public struct AlmanacConfiguration: Sendable {
         public var bulk: BulkLimits { BulkLimits(maxBytes: bulkBodyBytes, maxLines: bulkLines, chunkLines: .max) }
         /// `almanac import`: a file of any size, committed in chunks.
         public static let importFile = BulkLimits(maxBytes: nil, maxLines: nil, chunkLines: 10_000)
+    }
+
+    /// How long the HTTP edge waits for slow or idle clients (docs/operations.md).
+    public struct Timeouts: Sendable {
+        /// From the first byte of a request (or from the connection's accept, for its first
+        /// request) until its head is complete. Over it: 408 and the connection closes.
+        public var headerSeconds = 10.0
+        /// The time a body may take beyond what `bodyMinBytesPerSecond` pays for: a body
+        /// must arrive within `bodySeconds + received / bodyMinBytesPerSecond` of its head.
+        /// Over it: 408 and the connection closes.
+        public var bodySeconds = 10.0
+        /// The slowest body rate accepted once `bodySeconds` is used up.
+        public var bodyMinBytesPerSecond = 1024.0
+        /// A keep-alive connection with no request in progress closes after this long.
+        public var idleSeconds = 60.0
+        public init() {}
     }
 
     /// Token and client settings; docs/security.md explains each.
@@ -110,6 +134,14 @@ public struct AlmanacConfiguration: Sendable {
     public var eventIndexDirectory: String { dataDirectory + "/index/events" }
     public var eventSlotsPath: String { eventIndexDirectory + "/slots.json" }
 
+    /// How the store is opened under these settings.
+    public var storeOptions: StoreOptions {
+        var options = StoreOptions()
+        options.durability = durability
+        options.groupCommitLimit = groupCommitMaxWrites
+        return options
+    }
+
     /// Applies a JSON config file over these values. Unknown keys are an error.
     public mutating func apply(configFile path: String) throws {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -128,6 +160,18 @@ public struct AlmanacConfiguration: Sendable {
             case ("redis", .string(let s)): redisURL = s
             case ("redis", .null): redisURL = nil
             case ("master_key_file", .string(let s)): masterKeyFile = s
+            case ("durability", .string(let s)):
+                guard let d = Durability(rawValue: s) else {
+                    throw AlmanacError(.badRequest, "config file \(path): durability must be \"fsync\" or \"process\", got '\(s.prefix(32))'")
+                }
+                durability = d
+            case ("group_commit_max_writes", let v) where v.integerValue.map({ (1...10_000).contains($0) }) == true:
+                groupCommitMaxWrites = Int(v.integerValue!)
+            case ("header_timeout_seconds", let v) where v.numberValue.map({ $0 > 0 }) == true: timeouts.headerSeconds = v.numberValue!
+            case ("body_timeout_seconds", let v) where v.numberValue.map({ $0 > 0 }) == true: timeouts.bodySeconds = v.numberValue!
+            case ("body_min_bytes_per_second", let v) where v.numberValue.map({ $0 > 0 }) == true:
+                timeouts.bodyMinBytesPerSecond = v.numberValue!
+            case ("idle_timeout_seconds", let v) where v.numberValue.map({ $0 > 0 }) == true: timeouts.idleSeconds = v.numberValue!
             case ("cache_ttl_seconds", let v) where v.integerValue != nil: cacheTTLSeconds = Int(v.integerValue!)
             case ("token_lifetime_seconds", let v) where v.integerValue.map({ (60...86_400).contains($0) }) == true:
                 auth.tokenLifetimeSeconds = Int(v.integerValue!)

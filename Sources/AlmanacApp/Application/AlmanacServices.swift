@@ -51,7 +51,7 @@ public final class AlmanacServices: Sendable {
     private static func open(
         _ configuration: AlmanacConfiguration, logger: Logger, pool: NIOThreadPool, ownsPool: Bool
     ) async throws -> AlmanacServices {
-        let store = try await pool.runIfActive { try Store(path: configuration.storePath) }
+        let store = try await pool.runIfActive { try Store(path: configuration.storePath, options: configuration.storeOptions, logger: logger) }
         let tenants = TenantState()
         if let languages = try? XapianStemmer.availableLanguages() { SearchLanguages.set(languages) }
         try tenants.load(from: store)
@@ -126,30 +126,6 @@ public final class AlmanacServices: Sendable {
         tenants.setSettings(caller.tenant, settings, generation: record.generation)
         catalogue.context.changesCommitted()
         return (settings, record.seq)
-    }
-
-    // MARK: Readiness
-
-    /// `/ready`: the store writable, what each index applied and its lag, the cache.
-    public func readiness() async -> (ready: Bool, body: JSONValue) {
-        let writable = await store.isWritable()
-        let head = (try? await store.headSeq()) ?? -1
-        let productSeq = catalogue.watermark.value
-        var redis: JSONValue = "off"
-        if let status = cache.status { redis = .string(status == .up ? "up" : "down") }
-        let indexes: JSONValue = [
-            "products": ["indexed_seq": .int(productSeq), "lag": .int(max(0, head - productSeq))],
-            "events": timeline.readiness(head: head),
-        ]
-        let ready = writable && head >= 0
-        return (ready, [
-            "status": .string(ready ? "ready" : "not ready"),
-            "store": .string(writable ? "writable" : "unavailable"),
-            "seq": .int(head),
-            "indexes": indexes,
-            "redis": redis,
-            "cache": .string(redis == "up" ? "on" : "off"),
-        ])
     }
 
     /// Closes handles after the server stopped (called by `ShutdownService`).

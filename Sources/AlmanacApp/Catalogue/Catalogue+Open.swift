@@ -25,7 +25,8 @@ extension Catalogue {
         let indexer = ProjectionService(
             name: "product", driver: ProjectionDriver(
                 box.projection, batchSize: configuration.index.batchSize, pruneInterval: configuration.index.pruneInterval),
-            threadPool: threadPool, pollInterval: configuration.index.pollInterval, logger: logger
+            threadPool: threadPool, pollInterval: configuration.index.pollInterval, logger: logger,
+            health: (store.health, .productIndex)
         ) { touched, seq in
             readers.publish()
             tenants.touch(.products, tenants: touched, generation: seq)

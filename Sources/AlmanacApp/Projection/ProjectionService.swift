@@ -1,5 +1,6 @@
 import AlmanacCore
 public import AlmanacIndex
+public import AlmanacStore
 public import Logging
 public import NIOPosix
 public import ServiceLifecycle
@@ -37,12 +38,16 @@ public final class ProjectionService<P: Projection>: Service, Sendable {
     private let pollInterval: Duration
     private let published: @Sendable (_ outcome: P.Outcome, _ seq: Int64) -> Void
     private let periodic: Periodic?
+    /// Where a failed batch's storage fault (a full disk) is reported, and as what.
+    private let health: (StorageHealth, StorageComponent)?
     private let logger: Logger
 
     public init(
         name: String, driver: ProjectionDriver<P>, threadPool: NIOThreadPool, pollInterval: Duration, logger: Logger,
-        periodic: Periodic? = nil, published: @escaping @Sendable (_ outcome: P.Outcome, _ seq: Int64) -> Void
+        periodic: Periodic? = nil, health: (StorageHealth, StorageComponent)? = nil,
+        published: @escaping @Sendable (_ outcome: P.Outcome, _ seq: Int64) -> Void
     ) {
+        self.health = health
         self.name = name
         box = Box(driver)
         watermark = Watermark(driver.projection.lastSeq)
@@ -66,7 +71,12 @@ public final class ProjectionService<P: Projection>: Service, Sendable {
                     }
                     if !more { await signal.wait(timeout: pollInterval) }
                 } catch {
-                    logger.error("\(name) indexing failed; retrying", metadata: ["error": "\(error)"])
+                    // A storage fault is logged once by the health record (and clears itself
+                    // once the indexer gets further); anything else is logged every retry.
+                    let watermark = watermark
+                    if health.map({ $0.0.report($0.1, error, progress: { watermark.value }) }) != true {
+                        logger.error("\(name) indexing failed; retrying", metadata: ["error": "\(error)"])
+                    }
                     try? await Task.sleep(for: .seconds(1))
                 }
             }

@@ -31,7 +31,8 @@ extension Timeline {
         let indexer = ProjectionService(
             name: "event", driver: driver, threadPool: threadPool, pollInterval: configuration.index.pollInterval, logger: logger,
             periodic: retentionDays > 0
-                ? .init(interval: .seconds(3600)) { _ = try await retention.enforce(on: $0, now: .now()) } : nil
+                ? .init(interval: .seconds(3600)) { _ = try await retention.enforce(on: $0, now: .now()) } : nil,
+            health: (store.health, .eventIndex)
         ) { outcome, seq in
             if !outcome.newMonths.isEmpty { readers.register(outcome.newMonths) }
             readers.publish(outcome.months)

@@ -16,6 +16,10 @@ public final class QueryCache: Sendable {
     public let pool: RedisPool?
     let logger: Logger
     let state = Mutex(State())
+    private let failures = Atomic<Int>(0)
+
+    /// Redis failures (lookups and stores that errored) since the start, for `/metrics`.
+    public var errorCount: Int { failures.load(ordering: .relaxed) }
 
     public init(pool: RedisPool?, logger: Logger = Logger(label: "almanac.cache")) {
         self.pool = pool
@@ -95,6 +99,7 @@ public final class QueryCache: Sendable {
 
     func noteFailure(_ error: any Error) {
         guard let pool, !(error is CancellationError) else { return }
+        failures.wrappingAdd(1, ordering: .relaxed)
         let trip = pool.breakerTrips
         let shouldLog = state.withLock { state in
             guard state.loggedTrip != trip else { return false }

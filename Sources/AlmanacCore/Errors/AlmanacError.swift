@@ -2,7 +2,7 @@
 ///
 /// The HTTP edge turns it into an RFC 9457 problem document. `code` is a struct over a
 /// private set of cases so new codes can be added without breaking switch statements.
-public struct AlmanacError: Error, Sendable, CustomStringConvertible {
+public struct AlmanacError: Error, Sendable, CustomStringConvertible, StorageFaultDescribing {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         /// HTTP status this code maps to.
         public let status: Int
@@ -35,6 +35,9 @@ public struct AlmanacError: Error, Sendable, CustomStringConvertible {
         public static let tooManyRequests = Code(429, "too-many-requests", "Too many requests")
         public static let internalError = Code(500, "internal", "Internal server error")
         public static let unavailable = Code(503, "unavailable", "Service unavailable")
+        /// The store or an index cannot take the write: its filesystem is full, over quota,
+        /// or failing (RFC 4918's 507). The detail names which.
+        public static let insufficientStorage = Code(507, "insufficient-storage", "Insufficient storage")
     }
 
     public struct FieldError: Sendable, Equatable, CustomStringConvertible {
@@ -52,12 +55,17 @@ public struct AlmanacError: Error, Sendable, CustomStringConvertible {
     public var fieldErrors: [FieldError]
     /// Seconds a client should wait before retrying (429, 503).
     public var retryAfter: Int?
+    /// For `insufficientStorage`: what kind of storage fault it is.
+    public var storageFault: StorageFaultKind?
 
-    public init(_ code: Code, _ detail: String, fieldErrors: [FieldError] = [], retryAfter: Int? = nil) {
+    public init(
+        _ code: Code, _ detail: String, fieldErrors: [FieldError] = [], retryAfter: Int? = nil, storageFault: StorageFaultKind? = nil
+    ) {
         self.code = code
         self.detail = detail
         self.fieldErrors = fieldErrors
         self.retryAfter = retryAfter
+        self.storageFault = storageFault ?? (code == .insufficientStorage ? .full : nil)
     }
 
     public var description: String {
@@ -75,7 +83,18 @@ public struct AlmanacError: Error, Sendable, CustomStringConvertible {
 
     public static func notFound(_ detail: String) -> AlmanacError { AlmanacError(.notFound, detail) }
 
+    /// A 507 naming what could not be written (`what`: "the store (/data/almanac.sqlite3)").
+    public static func insufficientStorage(_ what: String, _ kind: StorageFaultKind, cause: String? = nil) -> AlmanacError {
+        var detail = "\(what) cannot take writes: \(kind)"
+        if let cause { detail += " (\(cause))" }
+        return AlmanacError(.insufficientStorage, detail, storageFault: kind)
+    }
+
     public static func malformedJSON(_ error: JSONParser.Error) -> AlmanacError {
         AlmanacError(.malformedJSON, "malformed JSON: \(error.description)")
     }
+}
+
+extension AlmanacError {
+    public var storageFaultKind: StorageFaultKind? { code == .insufficientStorage ? storageFault : nil }
 }

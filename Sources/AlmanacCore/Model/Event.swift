@@ -158,6 +158,7 @@ public struct EventValidator: Sendable {
         }
 
         let id = text("id", required: false, max: limits.idMax)
+        if let id, let reserved = ReservedIDs.problem(id, names: ReservedIDs.eventNames) { fail("id", reserved) }
         var type = ""
         switch object["type"] {
         case nil, .null?: fail("type", "required")

@@ -58,6 +58,12 @@ public struct ProductValidator: Sendable {
 
     public static let idRule = "must be 1-128 characters of A-Z a-z 0-9 . _ : ~ -"
 
+    /// Why `id` cannot name a product (it would collide with `/v1/products/search` or
+    /// `/v1/products/_bulk`), or nil when it can.
+    public static func reservedIDProblem(_ id: String) -> String? {
+        ReservedIDs.problem(id, names: ReservedIDs.productNames)
+    }
+
     /// Validates a product body. `pathID` is the id from the URL (the body's `id`, when
     /// present, must agree); nil for bulk lines, where the body's `id` is required.
     public func validate(_ value: JSONValue, pathID: String?) throws(AlmanacError) -> Draft {
@@ -80,6 +86,8 @@ public struct ProductValidator: Sendable {
         case .string(let s)?:
             if !Self.isValidID(s) {
                 fail("id", Self.idRule)
+            } else if pathID == nil, let reserved = Self.reservedIDProblem(s) {
+                fail("id", reserved)
             } else if let pathID, pathID != s {
                 fail("id", "does not match the id in the path ('\(pathID)')")
             } else {
@@ -88,7 +96,11 @@ public struct ProductValidator: Sendable {
         case let other?:
             fail("id", "must be a string, got \(other.typeDescription)")
         }
-        if let pathID, !Self.isValidID(pathID) { fail("id", Self.idRule) }
+        if let pathID, !Self.isValidID(pathID) {
+            fail("id", Self.idRule)
+        } else if let pathID, let reserved = Self.reservedIDProblem(pathID) {
+            fail("id", reserved)
+        }
 
         let title = string(object, "title", required: true, max: limits.titleMax, nonEmpty: true, &errors)
         let description = string(object, "description", required: false, max: limits.descriptionMax, nonEmpty: false, &errors)
@@ -261,5 +273,21 @@ extension Product {
             let version = value["version"]?.integerValue
         else { throw AlmanacError(.internalError, "stored product \(draft.id) lacks updated_at/version") }
         self = draft.product(createdAt: draft.createdAt ?? updatedAt, updatedAt: updatedAt, version: version)
+    }
+}
+
+/// Ids the API's own paths use, refused for records so every record stays reachable at
+/// `/v1/products/{id}` and `/v1/events/{id}` (API.md): anything starting with `_` (`_bulk`
+/// and future ones) and the static path names beside `{id}`.
+public enum ReservedIDs {
+    /// `/v1/products/search`.
+    public static let productNames: Set<String> = ["search"]
+    /// `/v1/events/search`, `/v1/events/aggregate`.
+    public static let eventNames: Set<String> = ["search", "aggregate"]
+
+    public static func problem(_ id: String, names: Set<String>) -> String? {
+        guard id.hasPrefix("_") || names.contains(id) else { return nil }
+        let listed = names.sorted().map { "'\($0)'" }.joined(separator: ", ")
+        return "'\(id.prefix(64))' is reserved: an id may not start with '_' nor be \(listed) (those name API paths)"
     }
 }

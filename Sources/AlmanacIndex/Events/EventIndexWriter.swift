@@ -329,17 +329,31 @@ extension EventIndexWriter {
 func writeFileAtomically(_ path: String, _ bytes: [UInt8]) throws {
     let tmp = path + ".tmp"
     let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    guard fd >= 0 else { throw AlmanacError(.internalError, "cannot write \(tmp): errno \(errno)") }
+    guard fd >= 0 else { throw fileWriteError("write", tmp, errno) }
     var offset = 0
     while offset < bytes.count {
         let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         if n <= 0 {
+            let code = errno
             close(fd)
-            throw AlmanacError(.internalError, "cannot write \(tmp): errno \(errno)")
+            throw fileWriteError("write", tmp, code)
         }
         offset += n
     }
-    fsync(fd)
+    if fsync(fd) != 0 {
+        let code = errno
+        close(fd)
+        throw fileWriteError("fsync", tmp, code)
+    }
     close(fd)
-    guard rename(tmp, path) == 0 else { throw AlmanacError(.internalError, "cannot rename \(tmp): errno \(errno)") }
+    guard rename(tmp, path) == 0 else { throw fileWriteError("rename", tmp, errno) }
+}
+
+/// A failed file write as an error: a 507 when the errno is a storage fault (a full disk),
+/// otherwise an internal error.
+func fileWriteError(_ verb: String, _ path: String, _ code: Int32) -> AlmanacError {
+    if let kind = StorageFaultKind(errno: code) {
+        return AlmanacError.insufficientStorage("the index file \(path)", kind, cause: "\(verb): errno \(code)")
+    }
+    return AlmanacError(.internalError, "cannot \(verb) \(path): errno \(code)")
 }

@@ -19,7 +19,13 @@ public struct ProductIndexChange: Sendable {
 public final class ProductIndexWriter {
     public static let lastSeqKey = "last_seq"
 
-    let database: XapianWritableDatabase
+    private(set) var database: XapianWritableDatabase
+    let path: String
+    let durable: Bool
+    /// A batch failed: the handle may hold half of it, or Xapian may have closed it (a
+    /// commit that fails on a full disk and cannot reopen the old revision closes the
+    /// database). The next batch starts from a fresh handle at the last commit.
+    private var needsReopen = false
     let projection: ProductProjection
     let vocabulary: TypoVocabulary
     let slots: SlotRegistry
@@ -39,6 +45,8 @@ public final class ProductIndexWriter {
             at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
         lock = try IndexLock(path: Self.lockPath(path), what: "product index at \(path)")
         database = try XapianWritableDatabase(path: path, overwrite: overwrite, durable: durable)
+        self.path = path
+        self.durable = durable
         self.slots = slots
         self.vocabulary = vocabulary
         projection = ProductProjection(slots: slots)
@@ -53,6 +61,34 @@ public final class ProductIndexWriter {
     /// Answers the tenants whose documents changed.
     @discardableResult
     public func apply(
+        _ changes: [ProductIndexChange], watermark: Int64, settings: (String) -> SearchSettings
+    ) throws -> Set<String> {
+        if needsReopen { try reopen() }
+        do {
+            return try applyChanges(changes, watermark: watermark, settings: settings)
+        } catch {
+            needsReopen = true
+            throw error
+        }
+    }
+
+    /// Drops the handle and opens the database again at its last commit (and `last_seq`).
+    /// Throws (and stays to be reopened) while the database cannot be opened for writing,
+    /// e.g. while the disk is still full.
+    private func reopen() throws {
+        // Closing commits what the handle holds: a prefix of the failed batch under the
+        // old `last_seq`, or all of it under the new one; either is a consistent index
+        // (applying a product again replaces it).
+        try? database.close()
+        database = try XapianWritableDatabase(path: path, durable: durable)
+        let raw = try database.metadata(Self.lastSeqKey)
+        let committed = Int64(String(decoding: raw, as: UTF8.self)) ?? 0
+        persistedSeq = committed
+        lastSeq = max(lastSeq, committed)
+        needsReopen = false
+    }
+
+    private func applyChanges(
         _ changes: [ProductIndexChange], watermark: Int64, settings: (String) -> SearchSettings
     ) throws -> Set<String> {
         var touched = Set<String>()
@@ -115,10 +151,11 @@ public final class ProductIndexWriter {
     public func commit(watermark: Int64) throws {
         try slots.persistIfNeeded()
         if watermark != persistedSeq {
-            persistedSeq = watermark
             try database.setMetadata(Self.lastSeqKey, Array(String(watermark).utf8))
         }
         try database.commit()
+        // Only once committed: a failed commit sets the metadata again on the retry.
+        persistedSeq = watermark
         lastSeq = max(lastSeq, watermark)
     }
 

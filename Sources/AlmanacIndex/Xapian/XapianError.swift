@@ -1,3 +1,4 @@
+public import AlmanacCore
 import CXapian
 
 /// A failure reported by Xapian (or by the CXapian bridge), thrown by every fallible call of
@@ -77,6 +78,12 @@ public struct XapianError: Error, Sendable, Hashable, CustomStringConvertible {
         if let context { return "\(type) (\(code)) in \(context): \(message)" }
         return "\(type) (\(code)): \(message)"
     }
+}
+
+extension XapianError: StorageFaultDescribing {
+    /// Xapian reports a failed write with the C library's text for its errno
+    /// ("Error writing block (No space left on device)").
+    public var storageFaultKind: StorageFaultKind? { StorageFaultKind(message: message) }
 }
 
 /// The one place a CXapian error becomes a Swift error: runs `body` with a fresh

@@ -1,12 +1,13 @@
 public import AlmanacApp
 public import Hummingbird
+import HummingbirdCore
 import Logging
 
 /// Builds the HTTP application around opened services.
 public enum AlmanacApplication {
-    public static func router(services: AlmanacServices) -> Router<AppRequestContext> {
+    /// The router; `metrics` is the registry `/metrics` renders (one per application).
+    public static func router(services: AlmanacServices, metrics: AppMetrics = AppMetrics()) -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
-        let metrics = AppMetrics()
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: ProblemMiddleware())
         OperationsRoutes(services: services, metrics: metrics).register(on: router)
@@ -23,8 +24,18 @@ public enum AlmanacApplication {
 
     public static func make(services: AlmanacServices) -> some ApplicationProtocol {
         let c = services.configuration
+        let metrics = AppMetrics()
+        let router = router(services: services, metrics: metrics)
+        // After every route, so only requests the router cannot route reach it.
+        router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
+        let server = HTTPServerBuilder { responder in
+            AlmanacHTTP1Channel(
+                responder: responder, limits: EdgeTimeoutLimits(c.timeouts), decoder: .init(),
+                onTimeout: { metrics.edgeTimeout($0) })
+        }
         return Application(
-            router: router(services: services),
+            router: router,
+            server: server,
             configuration: .init(address: .hostname(c.host, port: c.port), serverName: "almanac"),
             services: services.backgroundServices,
             logger: services.logger)

@@ -13,8 +13,11 @@ extension Request {
         }
     }
 
-    /// The body parsed as one JSON value (at most `limit` bytes).
+    /// The body parsed as one JSON value (at most `limit` bytes). The Content-Type must be
+    /// `application/json` (for PATCH also `application/merge-patch+json`) or absent; any
+    /// other is a 415 (API.md, "Conventions").
     public mutating func jsonBody(limit: Int) async throws -> JSONValue {
+        try requireContentType(method == .patch ? ["application/json", "application/merge-patch+json"] : ["application/json"])
         if let length = headers[.contentLength].flatMap({ Int($0) }), length > limit {
             throw AlmanacError(.payloadTooLarge, "request body of \(length) bytes is larger than the \(ByteCount(limit)) limit for this call")
         }
@@ -26,6 +29,20 @@ extension Request {
         } catch let error as JSONParser.Error {
             throw AlmanacError.malformedJSON(error)
         }
+    }
+
+    /// Throws a 415 unless the Content-Type (its media type, parameters such as `charset`
+    /// aside, case-insensitive) is one of `accepted`. A request without Content-Type passes:
+    /// the documented type is assumed.
+    public func requireContentType(_ accepted: [String]) throws {
+        guard let header = headers[.contentType] else { return }
+        let mediaType = header.split(separator: ";", maxSplits: 1).first.map { String($0).trimmingCharacters(in: " ").lowercased() } ?? ""
+        guard !accepted.contains(mediaType) else { return }
+        var detail = "Content-Type '\(header.prefix(100))' is not accepted here: send \(accepted.joined(separator: " or ")), or no Content-Type"
+        if mediaType == "application/x-www-form-urlencoded" {
+            detail += " (curl -d sends application/x-www-form-urlencoded: add -H 'Content-Type: \(accepted[0])')"
+        }
+        throw AlmanacError(.unsupportedMediaType, detail)
     }
 
     /// `If-Match` as a product version; absent -> nil; unparsable -> 400.

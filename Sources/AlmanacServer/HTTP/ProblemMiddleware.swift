@@ -1,14 +1,20 @@
 public import AlmanacCore
+import AlmanacIndex
+import AlmanacStore
 public import HTTPTypes
 public import Hummingbird
-import Logging
+public import Logging
 import NIOCore
+import NIOHTTP1
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Turns every error into an RFC 9457 `application/problem+json` response, in one place.
 ///
 /// It sits outermost, so it also sees the router's 404 for unknown routes and Hummingbird's
-/// 413 for oversized bodies. A 5xx is logged with the request id; its body never leaks
-/// internals.
+/// 413 for oversized bodies. Failures are logged with the request id at the level
+/// ``Problem/logLevel`` gives; a 5xx body never leaks internals.
 public struct ProblemMiddleware: RouterMiddleware {
     public typealias Context = AppRequestContext
 
@@ -26,10 +32,38 @@ public struct ProblemMiddleware: RouterMiddleware {
 
     static func response(for error: any Error, request: Request, context: Context) -> Response {
         let problem = Problem(error)
-        if problem.status >= 500 {
-            context.logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+        let metadata: Logger.Metadata = ["error": "\(error)", "path": "\(request.uri.path.prefix(200))", "status": "\(problem.status)"]
+        switch problem.logLevel {
+        case .error: context.logger.error("request failed", metadata: metadata)
+        case .info: context.logger.info("request not completed", metadata: metadata)
+        case .debug: context.logger.debug("request refused", metadata: metadata)
+        default: break
         }
         return problem.response()
+    }
+}
+
+/// Errors that mean the client went away before its request was complete: the answer
+/// cannot reach it, so it is counted as 499 (nginx's "client closed request") and logged
+/// at `info`, never as a 500.
+enum ClientGone {
+    static func matches(_ error: any Error) -> Bool {
+        switch error {
+        case is CancellationError:
+            return true
+        case let e as ChannelError:
+            switch e {
+            case .eof, .ioOnClosedChannel, .alreadyClosed, .outputClosed, .inputClosed: return true
+            default: return false
+            }
+        case let e as IOError:
+            return [ECONNRESET, EPIPE, ECONNABORTED, ETIMEDOUT, ENOTCONN].contains(e.errnoCode)
+        case let e as HTTPParserError:
+            // The connection ended before the body did.
+            return e == .invalidEOFState
+        default:
+            return false
+        }
     }
 }
 
@@ -95,8 +129,44 @@ public struct Problem: Sendable {
             self.init(status: status, slug: Self.slug(for: status), title: e.status.reasonPhrase, detail: e.status.reasonPhrase)
         case let e as JSONParser.Error:
             self.init(status: 400, slug: "malformed-json", title: "Malformed JSON", detail: "malformed JSON: \(e.description)")
+        case let e as EdgeTimeout:
+            self.init(
+                status: 408, slug: "request-timeout", title: "Request timeout", detail: e.detail, headers: [(.connection, "close")])
+        case _ where ClientGone.matches(error):
+            self.init(
+                status: 499, slug: "client-closed-request", title: "Client closed request",
+                detail: "the client closed the connection before its request was complete")
+        case let e as HTTPParserError:
+            // The body's framing was broken (a bad chunk size, ...): the client's fault.
+            self.init(status: 400, slug: "bad-request", title: "Bad request", detail: "the request is not valid HTTP/1.1: \(e)")
         default:
-            self.init(status: 500, slug: "internal", title: "Internal server error", detail: "the server failed to answer this request")
+            if let kind = StorageFault.classify(error) {
+                // A storage fault from a path that did not name its store (the store's own
+                // writes already answer a 507 naming it): name the index from Xapian's context.
+                let context = (error as? XapianError)?.context ?? ""
+                let what =
+                    context.contains("/index/products") ? "the product index"
+                    : context.contains("/index/events") ? "the event index" : "the data directory"
+                self.init(
+                    status: 507, slug: "insufficient-storage", title: "Insufficient storage",
+                    detail: "\(what) cannot take writes: \(kind)")
+            } else {
+                self.init(status: 500, slug: "internal", title: "Internal server error", detail: "the server failed to answer this request")
+            }
+        }
+    }
+
+    /// How loud a failed request is in the log: `error` only for what an operator must act
+    /// on (a 500: a bug or a broken dependency). Retryable and client-caused outcomes (503
+    /// `min_seq` waits, 499 disconnects, 408 slow clients) are `info`; a 507 is `debug`
+    /// per request, because the storage fault itself is logged once when it starts and once
+    /// when it ends; other 4xx are not logged here.
+    public var logLevel: Logger.Level? {
+        switch status {
+        case 500, 501, 502, 504...506, 508...: .error
+        case 507: .debug
+        case 503, 499, 408: .info
+        default: nil
         }
     }
 
@@ -113,7 +183,11 @@ public struct Problem: Sendable {
         case 413: "payload-too-large"
         case 415: "unsupported-media-type"
         case 429: "too-many-requests"
+        case 431: "request-header-fields-too-large"
+        case 414: "uri-too-long"
+        case 499: "client-closed-request"
         case 503: "unavailable"
+        case 507: "insufficient-storage"
         default: status >= 500 ? "internal" : "bad-request"
         }
     }

@@ -1,4 +1,7 @@
 import AlmanacApp
+import AlmanacCore
+import AlmanacStore
+import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -24,9 +27,7 @@ struct OperationsRoutes {
         router.get("/metrics") { _, _ in
             var fields = HTTPFields()
             fields[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
-            metrics.gauge("almanac_products_indexed_seq", Double(services.catalogue.watermark.value))
-            metrics.gauge("almanac_events_indexed_seq", Double(services.timeline.watermark.value))
-            metrics.gauge("almanac_redis_up", services.cacheStatus == .up ? 1 : 0)
+            await collectMetrics()
             return Response(status: .ok, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
         }
         router.get("/openapi.json") { _, _ in
@@ -43,5 +44,30 @@ struct OperationsRoutes {
     func ready() async throws -> Response {
         let (ready, body) = await services.readiness()
         return JSONResponse.make(body, status: ready ? .ok : .serviceUnavailable)
+    }
+
+    /// Brings the scrape-time figures up to date: sequence numbers and lag, index sizes
+    /// and documents, storage faults, cache errors, group commit, the process.
+    func collectMetrics() async {
+        let figures = await services.operationalFigures()
+        if figures.head >= 0 { metrics.gauge("almanac_store_head_seq", Double(figures.head)) }
+        for (index, f) in figures.indexes {
+            if figures.head >= 0 {
+                metrics.gauge("almanac_index_lag_seq", Double(max(0, figures.head - f.indexedSeq)), [("index", index)])
+            }
+            metrics.gauge("almanac_index_size_bytes", f.sizeBytes, [("index", index)])
+            metrics.gauge("almanac_index_lag_seconds", f.lagSeconds, [("index", index)])
+            metrics.gauge("almanac_index_documents", f.documents, [("index", index)])
+        }
+        metrics.gauge("almanac_products_indexed_seq", Double(figures.indexes["products"]?.indexedSeq ?? 0))
+        metrics.gauge("almanac_events_indexed_seq", Double(figures.indexes["events"]?.indexedSeq ?? 0))
+        metrics.gauge("almanac_redis_up", figures.cacheUp ? 1 : 0)
+        metrics.mirror("almanac_cache_errors_total", Double(figures.cacheErrors))
+        for component in StorageComponent.allCases {
+            metrics.gauge("almanac_storage_fault", figures.storageFaults.contains(component) ? 1 : 0, [("component", component.rawValue)])
+        }
+        metrics.mirror("almanac_store_commits_total", Double(figures.commits))
+        metrics.mirror("almanac_store_grouped_writes_total", Double(figures.groupedWrites))
+        metrics.updateProcess()
     }
 }

@@ -95,6 +95,7 @@ struct RouteSupport: Sendable {
         let caller = try writer(context, scope: scope)
         let query = try QueryParameters(query: request.uri.query)
         try query.rejectUnknown(allowed: ["tenant", "wait"])
+        try request.requireContentType(["application/x-ndjson"])
         let pipeline = collection.bulk(caller: caller, limits: limits.bulk)
         try pipeline.check(declaredLength: request.headers[.contentLength].flatMap { Int($0) })
         for try await buffer in request.body {

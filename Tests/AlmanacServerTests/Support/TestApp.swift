@@ -30,27 +30,37 @@ struct TestApp: Sendable {
 
     /// Runs `body` against a fresh service. The data directory is removed afterwards
     /// unless `keep` is given (restart tests reuse it).
+    ///
+    /// `live` serves on a real loopback port (HummingbirdTesting's `.live`: the whole HTTP
+    /// edge, timeouts included; `client.port` is the port); `logger` replaces the quiet
+    /// default (tests that check what is logged pass a recording one).
     static func run(
-        redis: RedisMode = .shared, directory: String? = nil, keep: Bool = false,
+        redis: RedisMode = .shared, directory: String? = nil, keep: Bool = false, live: Bool = false, logger: Logger? = nil,
         configure: @Sendable (inout AlmanacConfiguration) -> Void = { _ in },
         _ body: @Sendable (TestApp) async throws -> Void
     ) async throws {
         let dir = directory ?? TestApp.temporaryDirectory()
         defer { if !keep && directory == nil { try? FileManager.default.removeItem(atPath: dir) } }
+        let setup = Setup(live: live, logger: logger)
         switch redis {
         case .shared:
             try await TestRedisServer.withRedisURL { url in
-                try await start(dir: dir, redisURL: url, configure: configure, body)
+                try await start(dir: dir, redisURL: url, setup: setup, configure: configure, body)
             }
         case .none:
-            try await start(dir: dir, redisURL: nil, configure: configure, body)
+            try await start(dir: dir, redisURL: nil, setup: setup, configure: configure, body)
         case .url(let url):
-            try await start(dir: dir, redisURL: url, configure: configure, body)
+            try await start(dir: dir, redisURL: url, setup: setup, configure: configure, body)
         }
     }
 
+    struct Setup: Sendable {
+        var live: Bool
+        var logger: Logger?
+    }
+
     private static func start(
-        dir: String, redisURL: String?, configure: @Sendable (inout AlmanacConfiguration) -> Void,
+        dir: String, redisURL: String?, setup: Setup, configure: @Sendable (inout AlmanacConfiguration) -> Void,
         _ body: @Sendable (TestApp) async throws -> Void
     ) async throws {
         var c = AlmanacConfiguration()
@@ -63,9 +73,9 @@ struct TestApp: Sendable {
         configure(&c)
         var logger = Logger(label: "almanac.test")
         logger.logLevel = .warning
-        let services = try await AlmanacServices.open(c, logger: logger)
+        let services = try await AlmanacServices.open(c, logger: setup.logger ?? logger)
         let app = AlmanacApplication.make(services: services)
-        try await app.test(.router) { client in
+        try await app.test(setup.live ? .live : .router) { client in
             try await body(TestApp(services: services, client: client, directory: dir))
         }
     }
