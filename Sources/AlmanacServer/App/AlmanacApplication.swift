@@ -7,6 +7,8 @@ public enum AlmanacApplication {
     public static func router(services: AlmanacServices) -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
         let metrics = AppMetrics()
+        metrics.searchAnalyticsDropped(0)
+        services.catalogue.analytics.onDrop { metrics.searchAnalyticsDropped($0) }
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: ProblemMiddleware())
         OperationsRoutes(services: services, metrics: metrics).register(on: router)

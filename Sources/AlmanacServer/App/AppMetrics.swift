@@ -21,6 +21,11 @@ public final class AppMetrics: Sendable {
         registry.makeCounter(name: "almanac_cache_lookups_total", labels: [("status", status)]).increment()
     }
 
+    /// Product searches search analytics could not record (its buffer was full).
+    public func searchAnalyticsDropped(_ searches: Int) {
+        registry.makeCounter(name: "almanac_search_analytics_dropped_total").increment(by: Int64(searches))
+    }
+
     public func gauge(_ name: String, _ value: Double, labels: [(String, String)] = []) {
         registry.makeGauge(name: name, labels: labels).set(value)
     }
