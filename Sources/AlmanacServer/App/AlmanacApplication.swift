@@ -12,6 +12,7 @@ public enum AlmanacApplication {
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: ProblemMiddleware())
         OperationsRoutes(services: services, metrics: metrics).register(on: router)
+        ConsoleRoutes().register(on: router)
         let auth = AuthRoutes(services: services)
         auth.registerTokenEndpoint(on: router)
         let support = RouteSupport(services: services, metrics: metrics)
