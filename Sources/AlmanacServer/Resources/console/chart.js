@@ -4,7 +4,11 @@
 // themselves are in the table the pages render next to it.
 import { h, s, fmtNumber } from './dom.js';
 
-export const PALETTE = ['#2f6db5', '#e07b39', '#3a9d5d', '#b4469b', '#c9a227', '#5b5fc7', '#8c8c8c'];
+export const PALETTE = ['#2f6db5', '#e07b39', '#3a9d5d', '#b4469b', '#c9a227', '#5b5fc7'];
+/** `other` (everything outside the split keys) is always grey. */
+export const OTHER = '#8c8c8c';
+const colour = (k, j) => (k === 'other' ? OTHER : PALETTE[j % PALETTE.length]);
+const swatch = (k, j) => (k === 'other' ? 'other' : `c${j % PALETTE.length}`);
 
 function niceMax(max) {
   if (max <= 0) return 1;
@@ -52,7 +56,7 @@ export function barChart(buckets, { label = 'Histogram', keys = null, formatKey 
       keys.concat(['other']).forEach((k, j) => {
         const v = b.split[k] || 0;
         if (v > 0) {
-          g.append(s('rect', { x, width: barW, y: y(acc + v), height: Math.max(0, y(acc) - y(acc + v)), fill: PALETTE[Math.min(j, PALETTE.length - 1)] }));
+          g.append(s('rect', { x, width: barW, y: y(acc + v), height: Math.max(0, y(acc) - y(acc + v)), fill: colour(k, j) }));
           tip.push(`  ${names[k] || k}: ${fmtNumber(v)}`);
         }
         acc += v;
@@ -84,7 +88,7 @@ export function barChart(buckets, { label = 'Histogram', keys = null, formatKey 
 /** The legend of a split chart. */
 export function legend(keys, names = {}, { other = true } = {}) {
   return h('ul', { class: 'legend' }, (other ? keys.concat(['other']) : keys).map((k, j) =>
-    h('li', {}, h('span', { class: `swatch c${Math.min(j, PALETTE.length - 1)}`, 'aria-hidden': 'true' }), names[k] || k)));
+    h('li', {}, h('span', { class: `swatch ${swatch(k, j)}`, 'aria-hidden': 'true' }), names[k] || k)));
 }
 
 /** Renders `make(width)` into `container` now and again when the container is resized. */

@@ -47,7 +47,7 @@ export function mount(root, { parts }) {
       replace(error);
       total.dataset.value = String(answer.total.value);
       replace(total, h('strong', {}, fmtNumber(answer.total.value)), answer.total.value === 1 ? ' event' : ' events');
-      replace(list, answer.events.length ? answer.events.map((e) => eventItem(e, zone.value)) : h('li', { class: 'empty' }, 'No events for this entity.'));
+      replace(list, answer.events.length ? answer.events.map((e) => eventItem(e, zone.value, { linkEntity: false })) : h('li', { class: 'empty' }, 'No events for this entity.'));
       prev.disabled = cursors.length <= 1;
       next.disabled = !answer.page.next_cursor;
       info.textContent = `Page ${cursors.length}`;
@@ -71,7 +71,7 @@ export function mount(root, { parts }) {
   }
 
   order.addEventListener('change', () => { cursors = [null]; load(); });
-  zone.addEventListener('change', () => { if (last) replace(list, last.events.map((e) => eventItem(e, zone.value))); });
+  zone.addEventListener('change', () => { if (last) replace(list, last.events.map((e) => eventItem(e, zone.value, { linkEntity: false }))); });
   prev.addEventListener('click', () => { if (cursors.length > 1) { cursors.pop(); load().then(() => list.focus()); } });
   next.addEventListener('click', () => { if (last && last.page.next_cursor) { cursors.push(last.page.next_cursor); load().then(() => list.focus()); } });
   load();

@@ -11,9 +11,10 @@ function attributeText(value) {
   return typeof value === 'number' ? fmtNumber(value) : String(value);
 }
 
-export function eventItem(e, zone) {
+/** `linkEntity`: false on the entity's own history page. */
+export function eventItem(e, zone, { linkEntity = true } = {}) {
   const attributes = Object.entries(e.attributes || {});
-  return h('li', { class: `event sev-${e.severity || 'info'}`, 'data-testid': 'event', 'data-id': e.id },
+  return h('li', { class: `event sev-${e.severity || 'info'}`, 'data-testid': 'event', 'data-id': e.id, title: `id ${e.id} · seq ${e.seq}` },
     h('div', { class: 'event-head' },
       h('time', { datetime: e.occurred_at, title: e.occurred_at }, formatInstant(e.occurred_at, zone)),
       h('span', { class: 'type' }, e.type),
@@ -22,7 +23,7 @@ export function eventItem(e, zone) {
       e.severity && e.severity !== 'info' ? h('span', { class: `severity ${e.severity}` }, e.severity) : null),
     e.message ? h('p', { class: 'message' }, e.message) : null,
     h('div', { class: 'event-foot' },
-      e.entity ? h('a', { class: 'entity', href: entityHref(e.entity), 'data-testid': 'entity-link' },
+      e.entity && linkEntity ? h('a', { class: 'entity', href: entityHref(e.entity), 'data-testid': 'entity-link' },
         h('span', { class: 'muted' }, `${e.entity.type} `), e.entity.id) : null,
-      attributes.length ? h('dl', { class: 'attrs' }, attributes.slice(0, 8).map(([k, v]) => [h('dt', {}, k), h('dd', {}, attributeText(v))])) : null));
+      attributes.length ? h('dl', { class: 'attrs' }, attributes.slice(0, 8).map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', {}, attributeText(v))))) : null));
 }

@@ -67,6 +67,12 @@ export function mount(root, { params, navigate }) {
   const next = h('button', { type: 'button', 'data-testid': 'page-next' }, 'Next →');
   const pageInfo = h('span', { class: 'muted', 'aria-live': 'polite' });
 
+  // Facets are open beside the results on wide screens, folded above them on phones.
+  const wide = window.matchMedia('(min-width: 760px)');
+  const toggle = h('details', { class: 'facet-toggle', open: wide.matches }, h('summary', {}, 'Filters'), facetsBox);
+  const onWidth = (e) => { toggle.open = e.matches; };
+  wide.addEventListener('change', onWidth);
+
   root.append(
     h('h1', { class: 'visually-hidden' }, 'Search the catalogue'),
     h('div', { class: 'search-head' },
@@ -74,13 +80,13 @@ export function mount(root, { params, navigate }) {
       field('Sort by', sort)),
     h('div', { class: 'search-body' },
       h('aside', { class: 'side', 'aria-label': 'Facets' },
-        h('details', { class: 'facet-toggle', open: window.matchMedia('(min-width: 760px)').matches },
-          h('summary', {}, 'Filters'), facetsBox)),
+        toggle),
       h('section', { class: 'results', 'aria-label': 'Search results' },
+        error, note, total,
         h('div', { class: 'filter-expr' },
           field('Filter expression', filterBox, 'Built from the ticked facets; edit it and apply to search with any filter.'),
           h('div', { class: 'row' }, applyFilter, clearFilter)),
-        error, note, total, hits,
+        hits,
         h('nav', { class: 'pager', 'aria-label': 'Result pages' }, prev, pageInfo, next))));
 
   function built() {
@@ -155,6 +161,9 @@ export function mount(root, { params, navigate }) {
       replace(note);
     }
     const t = answer.total || { value: 0, relation: 'eq' };
+    // What the shown answer is for (tests wait on these rather than on timing).
+    total.dataset.q = q.q || '';
+    total.dataset.filter = built();
     total.dataset.value = String(t.value);
     total.dataset.relation = t.relation;
     replace(total, h('strong', {}, `${fmtNumber(t.value)}${t.relation === 'gte' ? '+' : ''}`), t.value === 1 ? ' product' : ' products',
@@ -251,5 +260,5 @@ export function mount(root, { params, navigate }) {
 
   run();
   setTimeout(() => input.focus(), 0);
-  return () => { typed.cancel(); if (controller) controller.abort(); seq += 1; };
+  return () => { typed.cancel(); wide.removeEventListener('change', onWidth); if (controller) controller.abort(); seq += 1; };
 }

@@ -57,7 +57,7 @@ const INTERVALS = [
 ];
 
 /** The histogram interval for a range: the finest that gives at most `maxBars` bars. */
-export function intervalFor(from, to, maxBars = 120) {
+export function intervalFor(from, to, maxBars = 60) {
   const span = Math.max(1, to - from);
   for (const [name, ms] of INTERVALS) if (span / ms <= maxBars) return name;
   return 'year';

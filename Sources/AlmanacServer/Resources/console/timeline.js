@@ -50,7 +50,7 @@ export function mount(root, { params }) {
 
   const form = h('form', { class: 'controls card', 'aria-label': 'Time range and filters', onsubmit: (e) => { e.preventDefault(); remember(); refresh(); } },
     h('div', { class: 'row wrap' },
-      field('Range', preset), field('From', from), field('To', to), field('Time zone', zone)),
+      field('Range', preset), when(field('From', from)), when(field('To', to)), field('Time zone', zone)),
     h('div', { class: 'row wrap' },
       h('div', { class: 'field grow' }, h('label', { for: 'tq' }, 'Text (q)'), Object.assign(q, { id: 'tq' })),
       h('div', { class: 'field grow2' }, h('label', { for: 'tf' }, 'Filter'), Object.assign(filter, { id: 'tf' })),
@@ -69,6 +69,8 @@ export function mount(root, { params }) {
       h('h2', { id: 'events-title' }, 'Events'),
       events,
       h('nav', { class: 'pager', 'aria-label': 'Event pages' }, prev, pageInfo, next)));
+
+  function when(el) { el.classList.add('when'); return el; }
 
   function syncRange() {
     const custom = preset.value === 'custom';
@@ -168,7 +170,8 @@ export function mount(root, { params }) {
         refresh();
       },
     }));
-    replace(chartLegend, keys ? legend(keys) : null);
+    const otherUsed = keys && buckets.some((b) => b.split && b.split.other > 0);
+    replace(chartLegend, keys ? legend(keys, {}, { other: otherUsed }) : null);
   }
 
   function termsTable(label, fieldName, result) {
