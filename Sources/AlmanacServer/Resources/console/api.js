@@ -47,9 +47,9 @@ function adopt(token, expiresIn, credentials) {
     id: credentials && credentials.id, secret: credentials && credentials.secret, timer: null,
   };
   if (session.secret) {
-    // Renew a minute before expiry (at most at 80% of the lifetime for short ones).
+    // Renew a minute before expiry (a fifth of the lifetime before, for short ones).
     const lifetime = expiresAt - Date.now();
-    const wait = Math.max(5_000, Math.min(lifetime - 60_000, lifetime * 0.8));
+    const wait = Math.max(5_000, lifetime - Math.min(60_000, lifetime * 0.2));
     session.timer = setTimeout(() => renew().catch(() => {}), wait);
   }
   changed();
