@@ -106,8 +106,9 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            // The OpenAPI document served at /openapi.json, byte for byte.
-            resources: [.copy("Resources/openapi.json")],
+            // The OpenAPI document served at /openapi.json, byte for byte, and the console's
+            // static files served under /console (ConsoleRoutes).
+            resources: [.copy("Resources/openapi.json"), .copy("Resources/console")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

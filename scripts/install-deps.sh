@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Almanac builds against and runs with, when missing.
 # Safe to run repeatedly: it only calls apt-get when something is absent.
+#   --browser   also Debian's chromium and chromium-driver, for the console's browser tests
 set -euo pipefail
 
 packages=(libxapian-dev libhiredis-dev libssl-dev libsqlite3-dev redis-server redis-tools pkg-config tzdata python3 prometheus)
+if [ "${1:-}" = "--browser" ]; then
+  packages+=(chromium chromium-driver)
+fi
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -48,12 +48,21 @@ for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null &&
 TOKEN=$(curl -sf "http://127.0.0.1:$PORT/v1/auth/token" -d grant_type=client_credentials \
   -d client_id="$CLIENT_ID" -d client_secret="$CLIENT_SECRET" | python3 -c "import json,sys;print(json.load(sys.stdin)['access_token'])")
 
+# A week of (synthetic) search history for the console's analytics page, once per data directory.
+if [ ! -f "$DATA/demo-searches.done" ]; then
+  python3 scripts/demo_searches.py "http://127.0.0.1:$PORT" "$TOKEN" && touch "$DATA/demo-searches.done"
+fi
+
 cat <<TXT
 
 Almanac is running on http://127.0.0.1:$PORT (tenant "demo", data in $DATA/).
 Client credentials: $DATA/demo-client.json. A token valid for 15 minutes:
 
 export TOKEN=$TOKEN
+
+The console: http://127.0.0.1:$PORT/console
+  client id:     $CLIENT_ID
+  client secret: $CLIENT_SECRET
 
 Try:
   curl -s "http://127.0.0.1:$PORT/v1/products/search?q=openssl+library&facets=brand,category&limit=3" -H "Authorization: Bearer \$TOKEN"

@@ -26,6 +26,8 @@ public struct AlmanacConfiguration: Sendable {
     public var auth = Auth()
     public var index = Index()
     public var events = Events()
+    /// Search analytics: the recorder's buffer, flush interval and clock.
+    public var analytics = SearchAnalytics.Configuration()
 
     public struct Limits: Sendable {
         public var bodyBytes = 1 << 20
@@ -178,6 +180,8 @@ public struct AlmanacConfiguration: Sendable {
             case ("issuer", .string(let s)): auth.issuer = s
             case ("audience", .string(let s)): auth.audience = s
             case ("retention_days", let v) where v.integerValue != nil: events.retentionDays = Int(v.integerValue!)
+            case ("analytics_buffer", let v) where v.integerValue.map({ $0 >= 1 }) == true:
+                analytics.capacity = Int(v.integerValue!)
             case ("body_limit_bytes", let v) where v.integerValue != nil: limits.bodyBytes = Int(v.integerValue!)
             case ("bulk_body_limit_bytes", let v) where v.integerValue != nil: limits.bulkBodyBytes = Int(v.integerValue!)
             case ("bulk_lines", let v) where v.integerValue != nil: limits.bulkLines = Int(v.integerValue!)

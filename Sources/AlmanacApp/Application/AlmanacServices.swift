@@ -106,7 +106,11 @@ public final class AlmanacServices: Sendable {
     /// The background services, for the application's service group.
     /// Graceful shutdown runs in reverse order: the HTTP server drains first, then the
     /// indexers finish their batch, then handles close.
-    public var backgroundServices: [any Service] { [ShutdownService(services: self), catalogue.indexer, timeline.indexer] }
+    /// The analytics recorder comes last, so it stops first: after the server drained, its
+    /// last roll-ups are written while the store is open and the indexers still run.
+    public var backgroundServices: [any Service] {
+        [ShutdownService(services: self), catalogue.indexer, timeline.indexer, catalogue.analytics]
+    }
 
     /// Whether the shared cache answers (nil: none configured).
     public var cacheStatus: RedisPool.Status? { cache.status }

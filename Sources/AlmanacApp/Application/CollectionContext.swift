@@ -6,16 +6,48 @@ import Synchronization
 
 /// A rendered query answer: the body without its per-response tail (`took_ms`, `cache`,
 /// appended by `QueryAnswer.finished`), how it was produced, and the index's watermark.
+/// A product search's stored bytes begin with its `SearchFacts` header, split off by
+/// `splittingFacts()` without copying or parsing the body.
 public struct QueryAnswer: Sendable {
-    public var body: [UInt8]
+    /// The bytes as computed or cached.
+    let stored: [UInt8]
+    /// Where the JSON body starts in `stored` (after a facts header, if any).
+    let bodyStart: Int
     public var cache: CacheStatus
     /// The seq the index had applied when the answer was handed out (`X-Almanac-Seq`).
     public var indexedSeq: Int64
+    /// A product search's facts (nil for other answers).
+    public var facts: SearchFacts?
+
+    public init(body: [UInt8], cache: CacheStatus, indexedSeq: Int64) {
+        stored = body
+        bodyStart = 0
+        self.cache = cache
+        self.indexedSeq = indexedSeq
+    }
+
+    private init(stored: [UInt8], bodyStart: Int, facts: SearchFacts?, cache: CacheStatus, indexedSeq: Int64) {
+        self.stored = stored
+        self.bodyStart = bodyStart
+        self.facts = facts
+        self.cache = cache
+        self.indexedSeq = indexedSeq
+    }
+
+    /// The JSON body without its tail.
+    public var body: ArraySlice<UInt8> { stored[bodyStart...] }
+
+    /// The same answer with the `SearchFacts` header read off the front of its bytes.
+    func splittingFacts() -> QueryAnswer {
+        let (facts, start) = SearchFacts.read(stored)
+        return QueryAnswer(stored: stored, bodyStart: start, facts: facts, cache: cache, indexedSeq: indexedSeq)
+    }
 
     /// The body with `took_ms` and `cache` appended: cached bytes are served unchanged.
     public func finished(tookMs: Double) -> [UInt8] {
-        var out = body
-        out.reserveCapacity(body.count + 40)
+        var out: [UInt8] = []
+        out.reserveCapacity(stored.count - bodyStart + 40)
+        out.append(contentsOf: body)
         out.append(contentsOf: ",\"took_ms\":".utf8)
         let rounded = (tookMs * 1000).rounded() / 1000
         out.append(contentsOf: JSONWriter.string(.double(rounded)).utf8)

@@ -35,9 +35,10 @@ extension Catalogue {
             collection: .products, tenants: tenants, cache: cache, cacheTTL: configuration.cacheTTLSeconds,
             minSeqWait: configuration.limits.minSeqWait, watermark: indexer.watermark, epoch: CacheEpoch(),
             changesCommitted: { signals.notify() })
+        let analytics = SearchAnalytics(store: store, configuration: configuration.analytics, logger: logger) { signals.notify() }
         return Catalogue(
             store: store, searcher: ProductSearcher(readers: readers, vocabulary: vocabulary, slots: slots), indexer: indexer,
-            context: context, limits: configuration.limits)
+            context: context, limits: configuration.limits, analytics: analytics)
     }
 }
 

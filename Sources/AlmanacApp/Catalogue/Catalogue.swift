@@ -11,6 +11,8 @@ public struct Catalogue: BulkLoading {
     public let indexer: ProjectionService<CatalogueProjection>
     let context: CollectionContext
     let limits: AlmanacConfiguration.Limits
+    /// Tallies this catalogue's searches onto the tenants' timelines (a background service).
+    public let analytics: SearchAnalytics
 
 
     /// What the product index has applied.
@@ -18,13 +20,25 @@ public struct Catalogue: BulkLoading {
 
     // MARK: Queries
 
-    /// `GET|POST /v1/products/search`: validated, then answered from the cache or the index.
+    /// `GET|POST /v1/products/search`: validated, then answered from the cache or the index,
+    /// and tallied for search analytics (unless the tenant turned it off). The cached bytes
+    /// carry the answer's `SearchFacts` in front, so a hit is tallied without parsing them.
     public func search(_ parameters: RequestParameters, tenant: String, minSeq: Int64?) async throws -> QueryAnswer {
+        let started = ContinuousClock.now
         let request = try ProductSearchRequest(parameters: parameters, limits: limits.request)
-        return try await context.answer(request, kind: "search", canonical: request.canonical, tenant: tenant, minSeq: minSeq) {
-            [searcher] request, settings in
-            ProductRendering.search(try await searcher.search(request, tenant: tenant, settings: settings), request: request)
+        let answer = try await context.answer(
+            request, kind: "search+facts", canonical: request.canonical, tenant: tenant, minSeq: minSeq
+        ) { [searcher] request, settings in
+            let result = try await searcher.search(request, tenant: tenant, settings: settings)
+            let facts = SearchFacts(zeroResults: result.total == 0, corrected: result.corrected)
+            return ProductRendering.search(result, request: request, prefix: facts.header)
+        }.splittingFacts()
+        if let facts = answer.facts, context.tenants.settings(tenant).analytics {
+            let (s, atto) = (ContinuousClock.now - started).components
+            analytics.record(
+                tenant: tenant, q: request.q, facts: facts, cache: answer.cache, tookMs: Double(s) * 1000 + Double(atto) / 1e15)
         }
+        return answer
     }
 
     /// The stored record, as stored.

@@ -75,18 +75,18 @@ enum EventRendering {
                 w.string(Timestamp(microseconds: b.key).rfc3339)
                 w.comma()
                 w.key("count")
-                w.int(b.count)
+                w.double(b.count)
                 if let keys = h.splitKeys {
                     w.comma()
                     w.key("split")
                     w.beginObject()
                     for (j, k) in keys.enumerated() {
                         w.key(k)
-                        w.int(b.split[j])
+                        w.double(b.split[j])
                         w.comma()
                     }
                     w.key(HistogramResult.otherKey)
-                    w.int(b.split.last ?? 0)
+                    w.double(b.split.last ?? 0)
                     w.endObject()
                 }
                 w.endObject()
@@ -95,8 +95,8 @@ enum EventRendering {
             w.endObject()
         case .terms(let t):
             w.write([
-                "buckets": .array(t.buckets.map { ["key": .string($0.key), "count": .int(Int64($0.count))] }),
-                "other_count": .int(Int64(t.otherCount)), "missing_count": .int(Int64(t.missingCount)),
+                "buckets": .array(t.buckets.map { ["key": .string($0.key), "count": .double($0.count)] }),
+                "other_count": .double(t.otherCount), "missing_count": .double(t.missingCount),
             ])
         case .stats(let s):
             w.write([

@@ -4,8 +4,10 @@ import AlmanacIndex
 /// Renders search answers as JSON bytes without the closing brace: the cache stores these
 /// bytes, and `QueryAnswer.finished` appends `took_ms` and `cache` per response.
 enum ProductRendering {
-    static func search(_ result: ProductSearchResult, request: ProductSearchRequest) -> [UInt8] {
-        var w = JSONWriter(capacity: 4096 + result.hits.count * 1024)
+    /// `prefix` goes before the JSON (the `SearchFacts` header the cache keeps with it).
+    static func search(_ result: ProductSearchResult, request: ProductSearchRequest, prefix: [UInt8] = []) -> [UInt8] {
+        var w = JSONWriter(capacity: 4096 + prefix.count + result.hits.count * 1024)
+        w.rawBytes(prefix)
         w.beginObject()
         w.key("hits")
         w.beginArray()

@@ -71,11 +71,18 @@ public enum Aggregation: Sendable, Equatable {
         public var interval: HistogramInterval
         public var timeZone: TimeZoneName
         public var split: TermsSpec?
+        /// `sum`: each bucket's count (and its split counts) is the sum of this numeric
+        /// attribute over its events instead of their number.
+        public var sum: String?
     }
 
     public struct TermsSpec: Sendable, Equatable {
         public var field: String
         public var size: Int
+        /// `sum`: each bucket's count (and `other_count`, `missing_count`) is the sum of this
+        /// numeric attribute over its events instead of their number (nil for `split_by`,
+        /// which follows its histogram's `sum`).
+        public var sum: String?
     }
 
     /// The default `percents` (Elasticsearch's).
@@ -95,7 +102,7 @@ public enum Aggregation: Sendable, Equatable {
         let p = RequestParameters(values: Dictionary(body.entries.map { ($0.key, $0.value) }, uniquingKeysWith: { _, b in b }))
         switch entry.key {
         case "date_histogram":
-            try Self.reject(p, allowed: ["interval", "time_zone", "split_by"], kindPath)
+            try Self.reject(p, allowed: ["interval", "time_zone", "split_by", "sum"], kindPath)
             guard let text = try Self.string(p, "interval", kindPath) else {
                 throw AlmanacError.invalidParameter(kindPath + ".interval", "required (minute, hour, day, week, month, year, or e.g. 30s, 5m, 12h, 2d)")
             }
@@ -115,11 +122,12 @@ public enum Aggregation: Sendable, Equatable {
                     throw AlmanacError.invalidParameter(kindPath + ".split_by", "must be an object {\"field\": ..., \"size\": ...}")
                 }
                 let sp = RequestParameters(values: Dictionary(so.entries.map { ($0.key, $0.value) }, uniquingKeysWith: { _, b in b }))
-                split = try Self.termsSpec(sp, kindPath + ".split_by", limits: limits)
+                split = try Self.termsSpec(sp, kindPath + ".split_by", limits: limits, allowsSum: false)
             }
-            self = .dateHistogram(DateHistogramSpec(interval: interval, timeZone: zone, split: split))
+            let sum = try Self.sumField(p, kindPath)
+            self = .dateHistogram(DateHistogramSpec(interval: interval, timeZone: zone, split: split, sum: sum))
         case "terms":
-            self = .terms(try Self.termsSpec(p, kindPath, limits: limits))
+            self = .terms(try Self.termsSpec(p, kindPath, limits: limits, allowsSum: true))
         case "stats":
             try Self.reject(p, allowed: ["field"], kindPath)
             self = .stats(field: try Self.numericField(p, kindPath))
@@ -161,8 +169,10 @@ public enum Aggregation: Sendable, Equatable {
         return s
     }
 
-    private static func termsSpec(_ p: RequestParameters, _ path: String, limits: EventAggregateRequest.Limits) throws(AlmanacError) -> TermsSpec {
-        try reject(p, allowed: ["field", "size"], path)
+    private static func termsSpec(
+        _ p: RequestParameters, _ path: String, limits: EventAggregateRequest.Limits, allowsSum: Bool
+    ) throws(AlmanacError) -> TermsSpec {
+        try reject(p, allowed: allowsSum ? ["field", "size", "sum"] : ["field", "size"], path)
         guard let field = try string(p, "field", path) else {
             throw AlmanacError.invalidParameter(path + ".field", "required")
         }
@@ -178,7 +188,17 @@ public enum Aggregation: Sendable, Equatable {
             }
             size = Int(i)
         }
-        return TermsSpec(field: field, size: size)
+        return TermsSpec(field: field, size: size, sum: allowsSum ? try sumField(p, path) : nil)
+    }
+
+    /// The optional `sum` of `terms` and `date_histogram`: a numeric attribute.
+    private static func sumField(_ p: RequestParameters, _ path: String) throws(AlmanacError) -> String? {
+        guard let field = try string(p, "sum", path) else { return nil }
+        guard isAttribute(field) else {
+            throw AlmanacError.invalidParameter(
+                path + ".sum", "'\(field.prefix(64))' is not a numeric attribute; sum takes one such as attributes.searches")
+        }
+        return field
     }
 
     private static func numericField(_ p: RequestParameters, _ path: String) throws(AlmanacError) -> String {
@@ -197,11 +217,20 @@ public enum Aggregation: Sendable, Equatable {
         field.hasPrefix("attributes.") && field.utf8.count > "attributes.".utf8.count
     }
 
+    /// The numeric attribute this aggregation sums, stats or ranks (nil: it only counts).
+    public var numericField: String? {
+        switch self {
+        case .dateHistogram(let h): h.sum
+        case .terms(let t): t.sum
+        case .stats(let f), .percentiles(let f, _): f
+        }
+    }
+
     /// The fields this aggregation reads.
     public var fields: [String] {
         switch self {
-        case .dateHistogram(let h): ["occurred_at"] + (h.split.map { [$0.field] } ?? [])
-        case .terms(let t): [t.field]
+        case .dateHistogram(let h): ["occurred_at"] + (h.split.map { [$0.field] } ?? []) + (h.sum.map { [$0] } ?? [])
+        case .terms(let t): [t.field] + (t.sum.map { [$0] } ?? [])
         case .stats(let f), .percentiles(let f, _): [f]
         }
     }
@@ -213,8 +242,12 @@ public enum Aggregation: Sendable, Equatable {
             o["interval"] = .string(h.interval.description)
             o["time_zone"] = .string(h.timeZone.description)
             if let s = h.split { o["split_by"] = ["field": .string(s.field), "size": .int(Int64(s.size))] }
+            if let sum = h.sum { o["sum"] = .string(sum) }
             return ["date_histogram": .object(o)]
-        case .terms(let t): return ["terms": ["field": .string(t.field), "size": .int(Int64(t.size))]]
+        case .terms(let t):
+            var o = JSONObject([("field", .string(t.field)), ("size", .int(Int64(t.size)))])
+            if let sum = t.sum { o["sum"] = .string(sum) }
+            return ["terms": .object(o)]
         case .stats(let f): return ["stats": ["field": .string(f)]]
         case .percentiles(let f, let p): return ["percentiles": ["field": .string(f), "percents": .array(p.map { .double($0) })]]
         }

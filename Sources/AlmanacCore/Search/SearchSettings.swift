@@ -25,6 +25,9 @@ public struct SearchSettings: Sendable, Equatable {
     public var synonyms: [String: [String]] = [:]
     public var stopWords: [String] = []
     public var typo = Typo()
+    /// Whether the tenant's product searches are recorded on its own timeline
+    /// (`search.performed` events, API.md "Search analytics").
+    public var analytics = true
 
     public init() {}
 
@@ -38,6 +41,7 @@ public struct SearchSettings: Sendable, Equatable {
             "synonyms": .object(syn),
             "stop_words": .array(stopWords.map { .string($0) }),
             "typo": ["min_word_1": .int(Int64(typo.minWord1)), "min_word_2": .int(Int64(typo.minWord2))],
+            "analytics": .bool(analytics),
         ]
     }
 
@@ -47,7 +51,7 @@ public struct SearchSettings: Sendable, Equatable {
             throw AlmanacError(.validation, "settings must be a JSON object, got \(value.typeDescription)")
         }
         var errors: [AlmanacError.FieldError] = []
-        for entry in o where !["language", "synonyms", "stop_words", "typo"].contains(entry.key) {
+        for entry in o where !["language", "synonyms", "stop_words", "typo", "analytics"].contains(entry.key) {
             errors.append(.init(field: entry.key, message: "unknown field"))
         }
         switch o["language"] {
@@ -117,6 +121,11 @@ public struct SearchSettings: Sendable, Equatable {
                 errors.append(.init(field: "typo.min_word_2", message: "must be >= min_word_1"))
             }
         case let other?: errors.append(.init(field: "typo", message: "must be an object, got \(other.typeDescription)"))
+        }
+        switch o["analytics"] {
+        case nil, .null?: break
+        case .bool(let b)?: analytics = b
+        case let other?: errors.append(.init(field: "analytics", message: "must be true or false, got \(other.typeDescription)"))
         }
         if !errors.isEmpty { throw AlmanacError.validation(errors) }
     }

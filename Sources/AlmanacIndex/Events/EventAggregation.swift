@@ -16,13 +16,15 @@ public enum AggregationResult: Sendable {
     case percentiles(PercentilesResult)
 }
 
+/// Counts are `Double`: the number of events (exact: integers up to 2^53), or with `sum`
+/// the sum of a numeric attribute over them.
 public struct HistogramResult: Sendable, Equatable {
     public struct Bucket: Sendable, Equatable {
         /// Start (microseconds, UTC).
         public var key: Int64
-        public var count: Int
+        public var count: Double
         /// Counts per `splitKeys` entry, then `other` (when split).
-        public var split: [Int]
+        public var split: [Double]
     }
     public var buckets: [Bucket]
     /// The top values of the split field over the whole range, or nil without split.
@@ -32,14 +34,15 @@ public struct HistogramResult: Sendable, Equatable {
     public static let otherKey = "other"
 }
 
+/// Counts as in `HistogramResult`: events, or with `sum` the sum of a numeric attribute.
 public struct TermsResult: Sendable, Equatable {
     public struct Bucket: Sendable, Equatable {
         public var key: String
-        public var count: Int
+        public var count: Double
     }
     public var buckets: [Bucket]
-    public var otherCount: Int
-    public var missingCount: Int
+    public var otherCount: Double
+    public var missingCount: Double
 }
 
 public struct StatsResult: Sendable, Equatable {
@@ -134,8 +137,19 @@ struct ColumnAggregator: Sendable {
                 results.append((a.name, .dateHistogram(histogram(spec, buckets, chunks, selections))))
             case .terms(let spec):
                 var counter = TermCounter(spec.field, columns: columns)
-                for (chunk, rows) in zip(chunks, selections) { counter.count(chunk, rows) }
-                results.append((a.name, .terms(counter.result(size: spec.size, total: total))))
+                let weights = RowWeights(spec.sum, columns: columns)
+                var weighedTotal = 0.0
+                for (chunk, rows) in zip(chunks, selections) {
+                    if let weights {
+                        let numbers = weights.numbers(chunk)
+                        counter.count(chunk, rows, weights: numbers)
+                        for r in rows { weighedTotal += RowWeights.weight(numbers, Int(r)) }
+                    } else {
+                        counter.count(chunk, rows)
+                    }
+                }
+                let all = weights == nil ? Double(total) : weighedTotal
+                results.append((a.name, .terms(counter.result(size: spec.size, total: all))))
             case .stats(let field):
                 results.append((a.name, .stats(stats(field, chunks, selections))))
             case .percentiles(let field, let percents):
@@ -151,12 +165,20 @@ struct ColumnAggregator: Sendable {
         _ spec: Aggregation.DateHistogramSpec, _ buckets: HistogramBuckets?, _ chunks: [ColumnChunk], _ selections: [[Int32]]
     ) -> HistogramResult {
         guard let buckets else { return HistogramResult(buckets: [], splitKeys: spec.split.map { _ in [] }) }
-        var counts = [Int](repeating: 0, count: buckets.count)
+        var counts = [Double](repeating: 0, count: buckets.count)
+        let weights = RowWeights(spec.sum, columns: columns)
         guard let split = spec.split else {
             for (chunk, rows) in zip(chunks, selections) {
                 let time = chunk.time
-                for r in rows {
-                    if let b = buckets.index(of: time[Int(r)]) { counts[b] += 1 }
+                if let weights {
+                    let numbers = weights.numbers(chunk)
+                    for r in rows {
+                        if let b = buckets.index(of: time[Int(r)]) { counts[b] += RowWeights.weight(numbers, Int(r)) }
+                    }
+                } else {
+                    for r in rows {
+                        if let b = buckets.index(of: time[Int(r)]) { counts[b] += 1 }
+                    }
                 }
             }
             return HistogramResult(
@@ -164,27 +186,31 @@ struct ColumnAggregator: Sendable {
         }
         // One pass: bucket and term of every row; the top terms are known only at the end.
         var counter = TermCounter(split.field, columns: columns)
-        var pairs: [(bucket: Int32, term: Int64)] = []
+        var pairs: [(bucket: Int32, term: Int64, weight: Double)] = []
+        var weighedTotal = 0.0
         for (chunk, rows) in zip(chunks, selections) {
             let time = chunk.time
+            let numbers = weights?.numbers(chunk)
             for r in rows {
-                let term = counter.add(chunk, Int(r))
+                let weight = numbers.map { RowWeights.weight($0, Int(r)) } ?? 1
+                let term = counter.add(chunk, Int(r), weight: weight)
                 if let b = buckets.index(of: time[Int(r)]) {
-                    counts[b] += 1
-                    pairs.append((Int32(b), term))
+                    counts[b] += weight
+                    weighedTotal += weight
+                    pairs.append((Int32(b), term, weight))
                 }
             }
         }
         // A value spelled `other` is never a split key of its own: it would collide with the
         // `other` entry (everything not listed), which is where it is counted instead.
-        let top = counter.result(size: split.size + 1, total: pairs.count)
+        let top = counter.result(size: split.size + 1, total: weighedTotal)
         let keys = Array(top.buckets.map(\.key).filter { $0 != HistogramResult.otherKey }.prefix(split.size))
         var slotOfName: [ExactString: Int] = [:]
         for (i, k) in keys.enumerated() { slotOfName[ExactString(k)] = i }
         var slotOfTerm: [Int64: Int] = [:]
         let width = keys.count + 1
-        var splitCounts = [Int](repeating: 0, count: buckets.count * width)
-        for (b, term) in pairs {
+        var splitCounts = [Double](repeating: 0, count: buckets.count * width)
+        for (b, term, weight) in pairs {
             let slot: Int
             if let s = slotOfTerm[term] {
                 slot = s
@@ -192,7 +218,7 @@ struct ColumnAggregator: Sendable {
                 slot = term == 0 ? keys.count : (counter.name(of: term).flatMap { slotOfName[ExactString($0)] } ?? keys.count)
                 slotOfTerm[term] = slot
             }
-            splitCounts[Int(b) * width + slot] += 1
+            splitCounts[Int(b) * width + slot] += weight
         }
         return HistogramResult(
             buckets: (0..<buckets.count).map { i in
@@ -257,22 +283,23 @@ struct TermCounter {
 
     let source: Source
     let columns: TenantColumns
-    /// By term key: > 0 a dictionary code, -1 false, -2 true, <= -3 a number.
-    private var dense: [Int] = []
-    private var negative: [Int] = [0, 0, 0]
+    /// By term key: > 0 a dictionary code, -1 false, -2 true, <= -3 a number. Counts are
+    /// event counts, or with `sum` the summed weights (`RowWeights`).
+    private var dense: [Double] = []
+    private var negative: [Double] = [0, 0, 0]
     private var numbers: [Double] = []
     private var numberKeys: [UInt64: Int64] = [:]
-    private(set) var missing = 0
+    private(set) var missing = 0.0
 
     init(_ field: String, columns: TenantColumns) {
         self.columns = columns
         if let k = EventKeyword(field: field) {
             source = .keyword(k.rawValue)
-            dense = [Int](repeating: 0, count: columns.keywordValues[k.rawValue].count)
+            dense = [Double](repeating: 0, count: columns.keywordValues[k.rawValue].count)
         } else {
             let id = columns.attributeID(String(field.dropFirst("attributes.".count)))
             source = .attribute(id)
-            dense = [Int](repeating: 0, count: id == nil ? 1 : columns.attributeValues.count)
+            dense = [Double](repeating: 0, count: id == nil ? 1 : columns.attributeValues.count)
         }
     }
 
@@ -299,16 +326,16 @@ struct TermCounter {
         }
     }
 
-    /// Counts a row and answers its key.
+    /// Counts a row (as `weight`) and answers its key.
     @inline(__always)
-    mutating func add(_ chunk: ColumnChunk, _ r: Int) -> Int64 {
+    mutating func add(_ chunk: ColumnChunk, _ r: Int, weight: Double = 1) -> Int64 {
         let k = key(chunk, r)
         if k > 0 {
-            dense[Int(k)] += 1
+            dense[Int(k)] += weight
         } else if k < 0 {
-            negative[Int(-k)] += 1
+            negative[Int(-k)] += weight
         } else {
-            missing += 1
+            missing += weight
         }
         return k
     }
@@ -323,6 +350,12 @@ struct TermCounter {
             return
         }
         for r in rows { _ = add(chunk, Int(r)) }
+    }
+
+    /// Counts rows, each as its weight (`sum`): `weights` is the chunk's column of the summed
+    /// attribute (`RowWeights.numbers`).
+    mutating func count(_ chunk: ColumnChunk, _ rows: [Int32], weights: [Double]) {
+        for r in rows { _ = add(chunk, Int(r), weight: RowWeights.weight(weights, Int(r))) }
     }
 
     func name(of key: Int64) -> String? {
@@ -340,26 +373,27 @@ struct TermCounter {
 
     /// Buckets by count descending, ties by key ascending (bytewise); values of different
     /// kinds with the same text count as one key. Only the candidates that can make the
-    /// top `size` are sorted by key.
-    func result(size: Int, total: Int) -> TermsResult {
+    /// top `size` are sorted by key. `total` is the count (or sum) over all rows; a key
+    /// whose count is 0 (with `sum`: whose events sum to 0) is not listed.
+    func result(size: Int, total: Double) -> TermsResult {
         var missing = self.missing
-        var entries: [(key: String, count: Int)] = []
+        var entries: [(key: String, count: Double)] = []
         switch source {
         case .keyword:
             // Codes are distinct byte strings already: no merging needed.
             missing += dense.first ?? 0
-            for code in 1..<max(1, dense.count) where dense[code] > 0 {
+            for code in 1..<max(1, dense.count) where dense[code] != 0 {
                 entries.append((columns.keywordValues[Self.keywordIndex(source)].values[code], dense[code]))
             }
         case .attribute:
-            var byName: [ExactString: Int] = [:]
-            for code in 1..<max(1, dense.count) where dense[code] > 0 {
+            var byName: [ExactString: Double] = [:]
+            for code in 1..<max(1, dense.count) where dense[code] != 0 {
                 byName[ExactString(name(of: Int64(code))!), default: 0] += dense[code]
             }
-            for i in 1..<negative.count where negative[i] > 0 {
+            for i in 1..<negative.count where negative[i] != 0 {
                 byName[ExactString(name(of: -Int64(i))!), default: 0] += negative[i]
             }
-            entries = byName.map { ($0.key.value, $0.value) }
+            entries = byName.filter { $0.value != 0 }.map { ($0.key.value, $0.value) }
         }
         var top = entries
         if entries.count > size {
@@ -371,12 +405,38 @@ struct TermCounter {
         }
         top.sort { a, b in a.count != b.count ? a.count > b.count : a.key.utf8.lexicographicallyPrecedes(b.key.utf8) }
         let buckets = top.prefix(size).map { TermsResult.Bucket(key: $0.key, count: $0.count) }
-        let listed = buckets.reduce(0) { $0 + $1.count }
+        let listed = buckets.reduce(0.0) { $0 + $1.count }
         return TermsResult(buckets: Array(buckets), otherCount: total - missing - listed, missingCount: missing)
     }
 
     private static func keywordIndex(_ source: Source) -> Int {
         if case .keyword(let k) = source { return k }
         return 0
+    }
+}
+
+/// The weight of each row in a `sum` aggregation: the value of one numeric attribute, 0
+/// where a row has none (or holds a string or bool there).
+struct RowWeights {
+    let attribute: UInt32?
+
+    /// nil without `sum`: every row counts 1.
+    init?(_ field: String?, columns: TenantColumns) {
+        guard let field else { return nil }
+        attribute = columns.attributeID(String(field.dropFirst("attributes.".count)))
+    }
+
+    /// The chunk's numbers of the summed attribute (NaN or past the end: no number).
+    @inline(__always)
+    func numbers(_ chunk: ColumnChunk) -> [Double] {
+        guard let attribute, let column = chunk.attributes[attribute] else { return [] }
+        return column.numbers
+    }
+
+    @inline(__always)
+    static func weight(_ numbers: [Double], _ r: Int) -> Double {
+        guard r < numbers.count else { return 0 }
+        let x = numbers[r]
+        return x.isNaN ? 0 : x
     }
 }

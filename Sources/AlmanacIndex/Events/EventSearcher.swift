@@ -124,21 +124,22 @@ public struct EventSearcher: Sendable {
         }
     }
 
-    /// 400 when a stats/percentiles field holds only strings or booleans.
+    /// 400 when a stats/percentiles field or a `sum` holds only strings or booleans.
     private func checkNumericFields(_ request: EventAggregateRequest, resident: TenantColumns?) throws(AlmanacError) {
         guard let resident else { return }
         for a in request.aggregations {
-            let field: String
-            switch a.aggregation {
-            case .stats(let f), .percentiles(let f, _): field = f
-            default: continue
-            }
+            guard let field = a.aggregation.numericField else { continue }
             guard let id = resident.attributeID(String(field.dropFirst("attributes.".count))) else { continue }
             let kinds = resident.attributeKinds[Int(id)]
             if kinds & 1 == 0, kinds != 0 {
+                let option: String
+                switch a.aggregation {
+                case .terms, .dateHistogram: option = "sum"
+                case .stats, .percentiles: option = "field"
+                }
                 throw AlmanacError.invalidParameter(
-                    "aggs.\(a.name).\(a.aggregation.kindName).field",
-                    "\(field) holds \(kinds & 2 != 0 ? "strings" : "booleans"), not numbers; stats and percentiles need a numeric attribute")
+                    "aggs.\(a.name).\(a.aggregation.kindName).\(option)",
+                    "\(field) holds \(kinds & 2 != 0 ? "strings" : "booleans"), not numbers; \(option == "sum" ? "sum" : "stats and percentiles") need a numeric attribute")
             }
         }
     }

@@ -8,9 +8,12 @@ public enum AlmanacApplication {
     /// The router; `metrics` is the registry `/metrics` renders (one per application).
     public static func router(services: AlmanacServices, metrics: AppMetrics = AppMetrics()) -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
+        metrics.searchAnalyticsDropped(0)
+        services.catalogue.analytics.onDrop { metrics.searchAnalyticsDropped($0) }
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: ProblemMiddleware())
         OperationsRoutes(services: services, metrics: metrics).register(on: router)
+        ConsoleRoutes().register(on: router)
         let auth = AuthRoutes(services: services)
         auth.registerTokenEndpoint(on: router)
         let support = RouteSupport(services: services, metrics: metrics)

@@ -34,6 +34,7 @@ public final class AppMetrics: Sendable {
         ("almanac_storage_fault", .gauge, "1 while a part of the data directory cannot take writes (full, over quota or failing), by component."),
         ("almanac_store_commits_total", .counter, "Commits of single writes (group commit: one commit can hold several writes)."),
         ("almanac_store_grouped_writes_total", .counter, "Single writes committed through group commit."),
+        ("almanac_search_analytics_dropped_total", .counter, "Product searches search analytics could not record (its buffer was full)."),
         ("process_cpu_seconds_total", .counter, "User and system CPU time spent by the process, in seconds."),
         ("process_resident_memory_bytes", .gauge, "Resident memory of the process, in bytes."),
         ("process_virtual_memory_bytes", .gauge, "Virtual memory of the process, in bytes."),
@@ -61,7 +62,10 @@ public final class AppMetrics: Sendable {
                 gauge(name, 0, [("index", index)])
             }
         }
-        for name in ["almanac_cache_errors_total", "almanac_store_commits_total", "almanac_store_grouped_writes_total", "process_cpu_seconds_total"] {
+        for name in [
+            "almanac_cache_errors_total", "almanac_store_commits_total", "almanac_store_grouped_writes_total",
+            "almanac_search_analytics_dropped_total", "process_cpu_seconds_total",
+        ] {
             counter(name, [])
         }
         for name in [
@@ -93,6 +97,11 @@ public final class AppMetrics: Sendable {
 
     public func edgeTimeout(_ phase: EdgeTimeout.Phase) {
         counter("almanac_http_timeouts_total", [("phase", phase.rawValue)]).increment()
+    }
+
+    /// Product searches search analytics could not record (its buffer was full).
+    public func searchAnalyticsDropped(_ searches: Int) {
+        counter("almanac_search_analytics_dropped_total", []).increment(by: Int64(searches))
     }
 
     public func gauge(_ name: String, _ value: Double, _ labels: [(String, String)] = []) {
