@@ -411,6 +411,7 @@ def main():
                 pass
         server.stop()
     print(f"browser_tests: {len(TESTS) - len(failures)}/{len(TESTS)} passed in {time.time() - started:.1f} s; screenshots in {args.out}")
+    print(f"browser: {len(TESTS) - len(failures)} passed, {len(failures)} failed")
     sys.exit(1 if failures else 0)
 
 
