@@ -178,12 +178,16 @@ struct Reindex: AsyncParsableCommand {
 }
 
 struct Check: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Compare store and index; non-zero exit on a difference.")
+    static let configuration = CommandConfiguration(
+        abstract: "Compare store and index; non-zero exit on a difference.",
+        discussion: "Without --deep: per-tenant counts and what each index has applied. With --deep also every record's content (its stored JSON against the index document's), naming the first differences.")
     @OptionGroup var options: DataOptions
+    @Flag(help: "Compare every record's content, not only the counts.") var deep = false
 
     func run() async throws {
         let store = try options.openStore()
-        let problems = try Maintenance.check(try options.configuration(), store: store)
+        let c = try options.configuration()
+        let problems = deep ? try Maintenance.deepCheck(c, store: store) : try Maintenance.check(c, store: store)
         if problems.isEmpty {
             print("ok: store and indexes agree")
         } else {
