@@ -57,7 +57,7 @@ public final class ProductIndexWriter {
     ) throws -> Set<String> {
         var touched = Set<String>()
         var seen = Set<String>()
-        var words = Set<String>()
+        var words: [String: Int] = [:]
         // Later rows carry the same (current) body; apply each product once.
         for change in changes.reversed() {
             let unique = Terms.unique(tenant: change.tenant, id: change.id)
@@ -72,7 +72,7 @@ public final class ProductIndexWriter {
             let document = projection.document(
                 tenant: change.tenant, product: product, json: Array(json.utf8),
                 stemmer: try stemmers.stemmer(for: language))
-            words.formUnion(document.words)
+            for word in document.words { words[word, default: 0] += 1 }
             let native = try document.xapianDocument(batch: &batch)
             // `replace_document` by term adds the document when no document holds the term,
             // but finds that out by opening a posting-list cursor (buffers allocated per
@@ -85,23 +85,23 @@ public final class ProductIndexWriter {
             }
         }
         try commit(watermark: watermark)
-        if vocabulary.add(words) { vocabulary.rebuildInBackground() }
+        if vocabulary.add(counts: words.lazy.map { ($0.key, $0.value) }) { vocabulary.rebuildInBackground() }
         return touched
     }
 
     /// Adds documents known to be new (a rebuild into an empty index): cheaper than replace.
     public func addNew(_ changes: [ProductIndexChange], settings: (String) -> SearchSettings) throws {
-        var words = Set<String>()
+        var words: [String: Int] = [:]
         for change in changes {
             guard let json = change.json else { continue }
             let product = try Product(storedJSON: try JSONParser.parse(json))
             let document = projection.document(
                 tenant: change.tenant, product: product, json: Array(json.utf8),
                 stemmer: try stemmers.stemmer(for: settings(change.tenant).language))
-            words.formUnion(document.words)
+            for word in document.words { words[word, default: 0] += 1 }
             try database.add(try document.xapianDocument(batch: &batch))
         }
-        if vocabulary.add(words) { vocabulary.rebuildInBackground() }
+        if vocabulary.add(counts: words.lazy.map { ($0.key, $0.value) }) { vocabulary.rebuildInBackground() }
     }
 
     /// Advances `lastSeq` without a commit when a batch held no product changes.

@@ -5,15 +5,17 @@ import AlmanacCore
 /// the last word. Runs on the reader's thread (Xapian queries are not thread-safe).
 ///
 /// Ranking intent: a word's exact and stemmed forms weigh fully, a prefix expansion half,
-/// typo corrections a twentieth — so a document matching the words as typed ranks above
-/// one that matches only through a correction.
+/// corrections one edit away a tenth and two edits away a fiftieth — so a document
+/// matching the words as typed ranks above one that matches only through a correction, and
+/// a nearer correction above a farther one (docs/relevance.md).
 ///
 /// The prefix expansion and the corrections are each one `OP_SYNONYM` (weighted as a single
 /// term with the summed within-document frequency) rather than an `OR` of their terms:
 /// one weight per document instead of one per term. Measured on the 63k-product corpus
 /// (docs/benchmarks.md), that took the plain query's p99 from 5.7 to 3.9 ms.
 struct TextPlanner {
-    static let typoScale = 0.05
+    /// Weight factor of the corrections `distance` edits away.
+    static func typoScale(_ distance: Int) -> Double { distance <= 1 ? 0.1 : 0.02 }
     static let prefixScale = 0.5
     static let prefixExpansion: UInt32 = 64
 
@@ -24,8 +26,17 @@ struct TextPlanner {
     /// Field name -> term prefix (`title` -> `S`).
     let fieldPrefixes: [String: String]
 
+    /// A correction of a query word: how far, and its place among the word's candidates
+    /// (ordered by distance, then document frequency).
+    struct Correction {
+        var word: String
+        var correction: String
+        var distance: Int
+        var rank: Int
+    }
+
     /// Every term the query can match through a correction, with the word it corrects.
-    private(set) var typoTerms: [String: (word: String, correction: String)] = [:]
+    private(set) var typoTerms: [String: Correction] = [:]
     /// Words that were expanded, and their exact-form terms.
     private(set) var exactTerms: [String: Set<String>] = [:]
 
@@ -117,18 +128,21 @@ struct TextPlanner {
                 // it, so the stem term matches every document the word itself does (and its
                 // other forms). Half the posting lists of word + stem, which is most of what a
                 // correction costs the match (see docs/benchmarks.md, typo expansion).
-                var typo: [XapianQuery] = []
-                for candidate in vocabulary.candidates(for: word, maxDistance: edits) {
+                // One group per distance, each weighted below the one before: a document
+                // matching through one edit ranks above one matching only through two.
+                var byDistance: [[XapianQuery]] = Array(repeating: [], count: edits + 1)
+                for (rank, candidate) in vocabulary.candidates(for: word, maxDistance: edits).enumerated() {
                     let candidateStem = stemmer.stem(candidate.word)
                     // The same stem as the query word's: already matched exactly.
                     if candidateStem == stem { continue }
                     let term = candidateStem.isEmpty ? prefix + candidate.word : Terms.stemmed + prefix + candidateStem
                     guard typoTerms[term] == nil else { continue }
-                    typoTerms[term] = (word, candidate.word)
-                    typo.append(try .term(term))
+                    typoTerms[term] = Correction(word: word, correction: candidate.word, distance: candidate.distance, rank: rank)
+                    byDistance[candidate.distance].append(try .term(term))
                 }
-                if !typo.isEmpty {
-                    parts.append(try .scaleWeight(typo.count == 1 ? typo[0] : try .synonym(typo), Self.typoScale))
+                for distance in 1...edits where !byDistance[distance].isEmpty {
+                    let group = byDistance[distance]
+                    parts.append(try .scaleWeight(group.count == 1 ? group[0] : try .synonym(group), Self.typoScale(distance)))
                 }
             }
         }
@@ -136,17 +150,20 @@ struct TextPlanner {
     }
 
     /// The corrected query text when the given matching terms show that a word matched only
-    /// through a correction; nil otherwise.
+    /// through a correction; nil otherwise. When the hit matches several corrections of a
+    /// word, the nearest and most frequent one names it.
     func correctedQuery(_ query: TextQuery, matchingTerms: [String]) -> String? {
         let matched = Set(matchingTerms)
-        var replacements: [String: String] = [:]
+        var best: [String: Correction] = [:]
         for term in matchingTerms {
-            guard let (word, correction) = typoTerms[term] else { continue }
-            let exact = exactTerms[word] ?? []
-            if exact.isDisjoint(with: matched) && replacements[word] == nil { replacements[word] = correction }
+            guard let correction = typoTerms[term] else { continue }
+            let exact = exactTerms[correction.word] ?? []
+            guard exact.isDisjoint(with: matched) else { continue }
+            if let current = best[correction.word], current.rank <= correction.rank { continue }
+            best[correction.word] = correction
         }
-        guard !replacements.isEmpty else { return nil }
-        return Self.replacingWords(query, replacements).queryText
+        guard !best.isEmpty else { return nil }
+        return Self.replacingWords(query, best.mapValues(\.correction)).queryText
     }
 
     static func replacingWords(_ query: TextQuery, _ map: [String: String]) -> TextQuery {
