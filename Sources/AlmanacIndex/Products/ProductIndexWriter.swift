@@ -18,6 +18,11 @@ public struct ProductIndexChange: Sendable {
 /// and calls it from one thread-pool task at a time.
 public final class ProductIndexWriter {
     public static let lastSeqKey = "last_seq"
+    /// Metadata key of the document format (`ProductProjection`'s terms and weights).
+    public static let formatKey = "format"
+    /// The format this build writes and reads. 1 (no `format` entry): before issue 10's
+    /// BM25F frequencies and `N` name terms; 2: with them.
+    public static let formatVersion = 2
 
     let database: XapianWritableDatabase
     let projection: ProductProjection
@@ -45,6 +50,25 @@ public final class ProductIndexWriter {
         let raw = try database.metadata(Self.lastSeqKey)
         lastSeq = Int64(String(decoding: raw, as: UTF8.self)) ?? 0
         persistedSeq = lastSeq
+        try checkFormat(path: path)
+    }
+
+    /// A new (empty) index takes this build's format, committed with the first commit; an
+    /// index of another format is refused with what to do about it: it would answer, but
+    /// rank by rules its documents do not carry.
+    private func checkFormat(path: String) throws {
+        let stored = String(decoding: try database.metadata(Self.formatKey), as: UTF8.self)
+        if stored == String(Self.formatVersion) { return }
+        if try database.documentCount == 0 {
+            try database.setMetadata(Self.formatKey, Array(String(Self.formatVersion).utf8))
+            return
+        }
+        lock.release()
+        throw AlmanacError(
+            .unavailable,
+            "the product index at \(path) has format \(stored.isEmpty ? "1" : stored) and this build reads format "
+                + "\(Self.formatVersion): stop the server and run `almanac reindex products` (it rebuilds the index "
+                + "from the store, which holds every product)")
     }
 
     public var documentCount: Int { (try? database.documentCount) ?? 0 }

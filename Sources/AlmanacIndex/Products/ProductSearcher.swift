@@ -149,7 +149,7 @@ struct ProductSearch {
         let exactCounts = !hasText || !request.facets.isEmpty || !ranges.isEmpty
 
         var options = XapianSearchOptions()
-        options.weighting = hasText ? .bm25 : .bool
+        options.weighting = hasText ? ProductProjection.weighting : .bool
         options.includeData = true
         options.valueSlots = [ProductSlot.id]
         options.spies = mainSpies
