@@ -3,8 +3,10 @@
 
 Each line of the output (TSV) is `set<TAB>query<TAB>expected id`:
 
-  a  the exact id of a single-word package            ("rafkill", "gimp")
-  b  the words of a multi-part id, split on - . ~ :   ("rafkill data" for rafkill-data)
+  a  the exact id of a single-word package (letters and digits only)   ("rafkill", "gimp")
+  b  the words of a multi-part id split on - and .    ("rafkill data" for rafkill-data)
+     (a) and (b) skip ids whose words another id shares (`bison` and `bison~~`): the
+     query names two products then
   c  an (a) or (b) query with one random edit (insert, delete, substitute or transpose
      adjacent letters) in its longest word; only queries whose longest word can take a
      typo under API.md's rules (>= 5 characters, no digit), and never an edit that spells
@@ -71,7 +73,8 @@ def main():
             o = json.loads(line)
             products.append((o["id"], o.get("title", "")))
     products.sort()
-    id_keys = {" ".join(words(pid)) for pid, _ in products}
+    key_count = collections.Counter(" ".join(words(pid)) for pid, _ in products)
+    id_keys = set(key_count)
 
     def title_rest(pid, title):
         # The corpus titles are "name short-description".
@@ -82,8 +85,11 @@ def main():
         df.update(set(words(title_rest(pid, title))))
 
     rng = random.Random(args.seed)
-    single = [p for p in products if len(words(p[0])) == 1]
-    multi = [p for p in products if len(words(p[0])) >= 2]
+    def unique(pid):
+        return key_count[" ".join(words(pid))] == 1
+
+    single = [p for p in products if re.fullmatch(r"[a-z0-9]+", p[0]) and unique(p[0])]
+    multi = [p for p in products if re.fullmatch(r"[a-z0-9]+([.-][a-z0-9]+)+", p[0]) and unique(p[0])]
     out = []
     a = rng.sample(single, args.per_set)
     b = rng.sample(multi, args.per_set)
