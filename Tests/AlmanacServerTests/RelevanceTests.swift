@@ -77,4 +77,112 @@ func encoded(_ q: String) -> String { q.addingPercentEncoding(withAllowedCharact
             #expect(await app.search("q=collision&limit=4", token: token).hitIDs.allSatisfy { $0.hasPrefix("crash-") })
         }
     }
+
+    // MARK: Exactness
+
+    /// The issue's cases: a sibling whose title repeats the name, with a shorter
+    /// description, used to win; the named product comes first now, also typed with its
+    /// words, with a typo, or with its hyphen.
+    static let siblings: [String] = [
+        productLine(
+            "rafkill", "rafkill vertical shoot'em-up similar to Raptor: Call of the Shadows",
+            description: String(repeating: "Fly a ship through waves of enemies and bosses, collecting weapons. ", count: 6)),
+        productLine("rafkill-data", "rafkill-data graphics and audio data for rafkill", description: "Data files for rafkill."),
+        productLine(
+            "gimp", "gimp GNU Image Manipulation Program",
+            description: String(repeating: "An image editor for photo retouching, composition and authoring. ", count: 6)),
+    ] + ["de", "en", "fr", "es", "it"].map {
+        productLine("gimp-help-\($0)", "gimp-help-\($0) Documentation for the GIMP (\($0))", description: "Help for gimp in \($0): gimp gimp.")
+    } + (1...6).map { productLine("filler-\($0)", "Another package \($0)", description: "Nothing to see.") }
+
+    @Test func aQueryNamingAProductRanksItFirst() async throws {
+        try await TestApp.run(redis: .none) { app in
+            let token = try await app.catalogue(Self.siblings)
+            #expect(await app.search("q=rafkill", token: token).hitIDs.first == "rafkill")
+            #expect(await app.search("q=gimp", token: token).hitIDs.first == "gimp")
+            #expect(await app.search("q=gimp+help+fr", token: token).hitIDs.first == "gimp-help-fr")
+            #expect(await app.search("q=rafkill+data", token: token).hitIDs.first == "rafkill-data")
+            #expect(await app.search("q=rafkill-data", token: token).hitIDs.first == "rafkill-data")
+            #expect(await app.search("q=RafKill", token: token).hitIDs.first == "rafkill")
+            // Typo tolerance and prefix matching stay on: a corrected name counts too.
+            let typo = await app.search("q=rafkil", token: token)
+            #expect(typo.hitIDs.first == "rafkill")
+            #expect(typo.at("query.corrected") == "rafkill")
+            let typoData = await app.search("q=rafkil+data", token: token)
+            #expect(typoData.hitIDs.first == "rafkill-data")
+            #expect(typoData.at("query.corrected") == "rafkill data")
+            #expect(await app.search("q=gimp+hel", token: token).hitIDs.count == 5)
+        }
+    }
+
+    // MARK: Fields
+
+    /// Both words in the title beats one in the title and the other many times in the
+    /// description (BM25F alone prefers the latter here).
+    @Test func everyQueryWordInTheTitleEarnsABonus() async throws {
+        try await TestApp.run(redis: .none) { app in
+            let token = try await app.catalogue(
+                [
+                    productLine("b-lamp", "Lamp", description: String(repeating: "Brass, polished brass. ", count: 5)),
+                    productLine("a-lamp", "Brass table lamp", description: "Looks good anywhere."),
+                ] + (1...8).map { productLine("filler-\($0)", "Another package \($0)") })
+            #expect(await app.search("q=brass+lamp&typo=false", token: token).hitIDs == ["a-lamp", "b-lamp"])
+        }
+    }
+
+    /// A short title match beats the same word in a long title, and a long description
+    /// does not dilute a title match (each field normalised by its own length).
+    @Test func eachFieldIsNormalisedByItsOwnLength() async throws {
+        try await TestApp.run(redis: .none) { app in
+            let long = String(repeating: "Plenty of unrelated text about other things entirely. ", count: 20)
+            let token = try await app.catalogue(
+                [
+                    productLine("a-long-title", "Kettle with a whistle, a lid, a handle and a spout", description: "Boils."),
+                    productLine("b-short-title", "Kettle", description: long),
+                    productLine("c-description", "Teapot", description: "A kettle-shaped teapot."),
+                ] + (1...8).map { productLine("filler-\($0)", "Another package \($0)") })
+            #expect(await app.search("q=kettle&typo=false", token: token).hitIDs == ["b-short-title", "a-long-title", "c-description"])
+        }
+    }
+
+    /// Two titles of the same length with both words; the one where they are adjacent, as
+    /// in the query, ranks first (without the rule the id order would put `a-` first).
+    @Test func adjacentQueryWordsEarnAProximityBonus() async throws {
+        try await TestApp.run(redis: .none) { app in
+            let token = try await app.catalogue(
+                [
+                    productLine("a-apart", "Server for web pages"),
+                    productLine("b-adjacent", "Fast web server tool"),
+                ] + (1...8).map { productLine("filler-\($0)", "Another package \($0)") })
+            #expect(await app.search("q=web+server&typo=false", token: token).hitIDs == ["b-adjacent", "a-apart"])
+        }
+    }
+
+    // MARK: Synonyms
+
+    /// `"webserver": ["web server"]` matches the phrase, not "web" alone, and the words
+    /// typed together find the word.
+    @Test func multiWordSynonymsMatchAsPhrasesBothWays() async throws {
+        try await withCatalogue(redis: .none) { app, token in
+            let lines = [
+                productLine("nginx", "nginx small, powerful, scalable web/proxy server", description: "A real web server."),
+                productLine("browser", "A web browser", description: "Shows pages from a server near you."),
+                productLine("lighttpd", "lighttpd fast webserver with minimal memory footprint"),
+                productLine("boiler-tank", "Boiler tank"),
+            ]
+            try await app.bulk("/v1/products/_bulk", lines.joined(separator: "\n") + "\n", token: token)
+            let put = try await app.request(.put, "/v1/settings", token: token, json: #"{"synonyms":{"webserver":["web server"]}}"#)
+            #expect(put.status == 200)
+            #expect(Set(await app.search("q=webserver&typo=false", token: token).hitIDs) == ["nginx", "lighttpd"])
+            let words = await app.search("q=web+server&typo=false", token: token).hitIDs
+            #expect(Set(words) == ["nginx", "lighttpd", "browser"])
+            #expect(words.firstIndex(of: "nginx")! < words.firstIndex(of: "browser")!)
+            #expect(Set(await app.search("q=%22web+server%22&typo=false", token: token).hitIDs) == ["nginx", "lighttpd"])
+            // Single-word synonyms as before: one direction.
+            let single = try await app.request(.put, "/v1/settings", token: token, json: #"{"synonyms":{"boiler":["kettle"]}}"#)
+            #expect(single.status == 200)
+            #expect(Set(await app.search("q=boiler&typo=false", token: token).hitIDs).isSuperset(of: ["kettle-steel", "boiler-tank"]))
+            #expect(!(await app.search("q=kettle&typo=false", token: token).hitIDs.contains("boiler-tank")))
+        }
+    }
 }

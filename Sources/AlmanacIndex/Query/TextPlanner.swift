@@ -25,6 +25,8 @@ struct TextPlanner {
     let vocabulary: TypoVocabulary?
     /// Field name -> term prefix (`title` -> `S`).
     let fieldPrefixes: [String: String]
+    /// The catalogue's ranking rules (nil: matching and BM25 only, as for events).
+    let rules: RankingRules?
 
     /// A correction of a query word: how far, and its place among the word's candidates
     /// (ordered by distance, then document frequency).
@@ -39,19 +41,30 @@ struct TextPlanner {
     private(set) var typoTerms: [String: Correction] = [:]
     /// Words that were expanded, and their exact-form terms.
     private(set) var exactTerms: [String: Set<String>] = [:]
+    /// Each expanded word's typo candidates, best first.
+    var corrections: [String: [TypoTrie.Match]] = [:]
+    /// `N` terms of corrected names -> the corrections that spell them.
+    var nameCorrections: [String: [String: String]] = [:]
 
-    init(stemmer: any Stemming, settings: SearchSettings, vocabulary: TypoVocabulary?, fieldPrefixes: [String: String]) {
+    init(
+        stemmer: any Stemming, settings: SearchSettings, vocabulary: TypoVocabulary?, fieldPrefixes: [String: String],
+        rules: RankingRules? = nil
+    ) {
         self.stemmer = stemmer
         self.settings = settings
         self.vocabulary = vocabulary
         self.fieldPrefixes = fieldPrefixes
+        self.rules = rules
     }
 
     /// nil when nothing remains (only stop words).
     mutating func plan(_ query: TextQuery) throws -> XapianQuery? {
         let stop = Set(settings.stopWords)
         let keepStopWords = query.positiveTerms.allSatisfy { stop.contains($0.word) }
-        return try node(query, stopWords: keepStopWords ? [] : stop)
+        let stopWords = keepStopWords ? [] : stop
+        guard let main = try node(query, stopWords: stopWords) else { return nil }
+        guard let rules else { return main }
+        return try applyRules(rules, to: main, query: query, stopWords: stopWords)
     }
 
     private mutating func node(_ query: TextQuery, stopWords: Set<String>) throws -> XapianQuery? {
@@ -62,16 +75,32 @@ struct TextPlanner {
         case .phrase(let phrase):
             let prefix = phrase.field.flatMap { fieldPrefixes[$0] } ?? ""
             if phrase.words.count == 1 { return try .term(prefix + phrase.words[0]) }
-            return try .phrase(phrase.words.map { try .term(prefix + $0) })
+            let exact = try XapianQuery.phrase(phrase.words.map { try .term(prefix + $0) })
+            // A quoted multi-word synonym also matches its word.
+            let keys = settings.phraseSynonymKeys(phrase.words)
+            if keys.isEmpty { return exact }
+            return try .or([exact] + keys.map { try synonymKey($0, prefix: prefix) })
         case .and(let children):
             var positive: [XapianQuery] = []
             var negative: [XapianQuery] = []
-            for child in children {
+            var i = 0
+            while i < children.count {
+                let child = children[i]
                 if case .not(let inner) = child {
                     if let q = try node(inner, stopWords: []) { negative.append(q) }
+                } else if let (length, keys) = phraseSynonym(children, at: i) {
+                    // Words that spell a multi-word synonym (`web server` for `webserver`):
+                    // the words as typed, or the synonym's word.
+                    let parts = try children[i..<(i + length)].compactMap { try node($0, stopWords: stopWords) }
+                    var alternatives = try keys.map { try synonymKey($0, prefix: "") }
+                    if !parts.isEmpty { alternatives.insert(parts.count == 1 ? parts[0] : try .and(parts), at: 0) }
+                    positive.append(try .or(alternatives))
+                    i += length
+                    continue
                 } else if let q = try node(child, stopWords: stopWords) {
                     positive.append(q)
                 }
+                i += 1
             }
             var result: XapianQuery
             if positive.isEmpty {
@@ -92,6 +121,29 @@ struct TextPlanner {
             guard let q = try node(inner, stopWords: []) else { return nil }
             return try .andNot(.matchAll(), q)
         }
+    }
+
+    /// The longest run of plain words starting at `children[index]` that spells a
+    /// multi-word synonym, and the words it is a synonym of.
+    private func phraseSynonym(_ children: [TextQuery], at index: Int) -> (Int, [String])? {
+        guard case .term(let first) = children[index], first.field == nil,
+            let candidates = settings.phraseSynonyms[first.word]
+        else { return nil }
+        for candidate in candidates where index + candidate.words.count <= children.count {
+            let matches = candidate.words.indices.allSatisfy { k in
+                if case .term(let t) = children[index + k], t.field == nil, t.word == candidate.words[k] { return true }
+                return false
+            }
+            if matches { return (candidate.words.count, candidate.keys) }
+        }
+        return nil
+    }
+
+    /// A synonym's word, as typed or by its stem.
+    private func synonymKey(_ key: String, prefix: String) throws -> XapianQuery {
+        let stem = stemmer.stem(key)
+        if stem.isEmpty { return try .term(prefix + key) }
+        return try .or([.term(prefix + key), .term(Terms.stemmed + prefix + stem)])
     }
 
     private mutating func word(_ term: TextTerm) throws -> XapianQuery {
@@ -131,7 +183,9 @@ struct TextPlanner {
                 // One group per distance, each weighted below the one before: a document
                 // matching through one edit ranks above one matching only through two.
                 var byDistance: [[XapianQuery]] = Array(repeating: [], count: edits + 1)
-                for (rank, candidate) in vocabulary.candidates(for: word, maxDistance: edits).enumerated() {
+                let candidates = corrections[word] ?? vocabulary.candidates(for: word, maxDistance: edits)
+                corrections[word] = candidates
+                for (rank, candidate) in candidates.enumerated() {
                     let candidateStem = stemmer.stem(candidate.word)
                     // The same stem as the query word's: already matched exactly.
                     if candidateStem == stem { continue }
@@ -154,6 +208,10 @@ struct TextPlanner {
     /// word, the nearest and most frequent one names it.
     func correctedQuery(_ query: TextQuery, matchingTerms: [String]) -> String? {
         let matched = Set(matchingTerms)
+        // A hit found by a corrected name: that correction, whatever else it matched.
+        if let name = matchingTerms.first(where: { nameCorrections[$0] != nil }) {
+            return Self.replacingWords(query, nameCorrections[name]!, inPhrases: true).queryText
+        }
         var best: [String: Correction] = [:]
         for term in matchingTerms {
             guard let correction = typoTerms[term] else { continue }
@@ -166,15 +224,17 @@ struct TextPlanner {
         return Self.replacingWords(query, best.mapValues(\.correction)).queryText
     }
 
-    static func replacingWords(_ query: TextQuery, _ map: [String: String]) -> TextQuery {
+    static func replacingWords(_ query: TextQuery, _ map: [String: String], inPhrases: Bool = false) -> TextQuery {
         switch query {
         case .term(var t):
             if let r = map[t.word] { t.word = r }
             return .term(t)
-        case .phrase: return query
-        case .and(let c): return .and(c.map { replacingWords($0, map) })
-        case .or(let c): return .or(c.map { replacingWords($0, map) })
-        case .not(let q): return .not(replacingWords(q, map))
+        case .phrase(var p):
+            if inPhrases { p.words = p.words.map { map[$0] ?? $0 } }
+            return .phrase(p)
+        case .and(let c): return .and(c.map { replacingWords($0, map, inPhrases: inPhrases) })
+        case .or(let c): return .or(c.map { replacingWords($0, map, inPhrases: inPhrases) })
+        case .not(let q): return .not(replacingWords(q, map, inPhrases: inPhrases))
         }
     }
 }
