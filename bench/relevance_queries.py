@@ -8,9 +8,9 @@ Each line of the output (TSV) is `set<TAB>query<TAB>expected id`:
      (a) and (b) skip ids whose words another id shares (`bison` and `bison~~`): the
      query names two products then
   c  an (a) or (b) query with one random edit (insert, delete, substitute or transpose
-     adjacent letters) in its longest word; only queries whose longest word can take a
-     typo under API.md's rules (>= 5 characters, no digit), and never an edit that spells
-     another package's id
+     adjacent letters) in its longest word; only where both that word and its misspelling
+     can take a typo under API.md's rules (>= 5 characters, no digit: "dars" for darcs is
+     too short to be corrected), and never an edit that spells another package's id
   d  2-3 distinctive title words after the package name: among the title's words that
      are not stop words, not words of the name and at least 3 letters, the 5 with the
      lowest document frequency over all titles; 2 or 3 of them at random, in title order
@@ -110,7 +110,7 @@ def main():
             edited = list(ws)
             edited[longest] = one_edit(ws[longest], rng)
             query = " ".join(edited)
-            if query not in id_keys:
+            if query not in id_keys and typo_eligible(edited[longest]):
                 c.append(("c", query, pid))
                 break
     out.extend(c)
