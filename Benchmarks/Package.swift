@@ -37,6 +37,17 @@ let package = Package(
             ],
             path: "Sources/catalogue-bench"
         ),
+        // Issue 10: the known-item relevance benchmark (Almanac and raw Xapian; tantivy runs
+        // beside it in Python); `bench/relevance.sh` drives it.
+        .executableTarget(
+            name: "relevance-bench",
+            dependencies: [
+                "BenchSupport",
+                .product(name: "AlmanacCore", package: "almanac"),
+                .product(name: "AlmanacIndex", package: "almanac"),
+            ],
+            path: "Sources/relevance-bench"
+        ),
         // Issue 4: whole-history timeline figures (ingest, search, aggregations) with their
         // baselines; `bench/timeline.sh` drives it.
         .executableTarget(

@@ -130,6 +130,12 @@ cxapian_result *run_search(const cxapian_database &db, const cxapian_query &quer
     switch (o.weighting) {
     case CXAPIAN_WEIGHTING_BM25: enquire.set_weighting_scheme(Xapian::BM25Weight()); break;
     case CXAPIAN_WEIGHTING_BOOL: enquire.set_weighting_scheme(Xapian::BoolWeight()); break;
+    case CXAPIAN_WEIGHTING_BM25_PARAMETERS:
+        if (!(o.bm25_k1 >= 0) || !(o.bm25_b >= 0 && o.bm25_b <= 1)) {
+            throw Xapian::InvalidArgumentError("BM25 needs k1 >= 0 and 0 <= b <= 1");
+        }
+        enquire.set_weighting_scheme(Xapian::BM25Weight(o.bm25_k1, 0, 1, o.bm25_b, 0.5));
+        break;
     default: throw Xapian::InvalidArgumentError("unknown weighting scheme");
     }
     enquire.set_docid_order(Xapian::Enquire::ASCENDING);

@@ -42,4 +42,21 @@ struct TypoTrieTests {
             }
         }
     }
+
+    /// Frequencies from the seed, from new words and from increments of known words, before
+    /// and after a rebuild folds them in: candidates come by (distance, frequency).
+    @Test func vocabularyKeepsFrequencies() {
+        let vocabulary = TypoVocabulary(entries: [("libeat", 1), ("libeet", 1), ("libnet", 2)])
+        #expect(vocabulary.candidates(for: "libent", maxDistance: 1).map(\.word) == ["libnet", "libeat", "libeet"])
+        vocabulary.add(counts: [("libeat", 5), ("libent", 1), ("libant", 9)])
+        #expect(vocabulary.frequency(of: "libeat") == 6)
+        #expect(vocabulary.frequency(of: "libant") == 9)
+        let before = vocabulary.candidates(for: "libemt", maxDistance: 1)
+        vocabulary.rebuild()
+        #expect(vocabulary.candidates(for: "libemt", maxDistance: 1) == before)
+        #expect(before.map(\.word) == ["libeat", "libeet", "libent"])
+        vocabulary.add(["libeet", "libeet"])
+        #expect(vocabulary.frequency(of: "libeet") == 3)
+        #expect(vocabulary.candidates(for: "libemt", maxDistance: 1).map(\.weight) == [6, 3, 1])
+    }
 }

@@ -117,7 +117,7 @@ import AlmanacCore
         ("filter=price+%3D+%22abc%22", "price"),
         ("filter=tags+IN+%5B%5D", "IN"),
         ("filter=%28brand+%3D+%22a%22", "position"),
-        ("limit=0", "limit"),
+        ("limit=-1", "limit"),
         ("limit=101", "limit"),
         ("offset=-1", "offset"),
         ("offset=9990&limit=20", "10000"),

@@ -68,7 +68,7 @@ public final class AlmanacCatalogue: @unchecked Sendable {
         let slots = SlotRegistry(path: dataDirectory + "/index/products.slots.json")
         let vocabulary = TypoVocabulary()
         let writer = try ProductIndexWriter(path: configuration.productIndexPath, slots: slots, vocabulary: vocabulary)
-        vocabulary.add(try writer.vocabularyEntries().map(\.0))
+        vocabulary.add(counts: try writer.vocabularyEntries())
         vocabulary.rebuild()
         try writer.close()
         let readers = ReaderPool(

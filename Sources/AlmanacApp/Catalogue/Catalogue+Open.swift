@@ -16,7 +16,8 @@ extension Catalogue {
         let box = try await threadPool.runIfActive { () -> ProjectionBox<CatalogueProjection> in
             let writer = try ProductIndexWriter(path: configuration.productIndexPath, slots: slots, vocabulary: vocabulary)
             try writer.commit(watermark: writer.lastSeq)
-            vocabulary.add(try writer.vocabularyEntries().map(\.0))
+            // With their document frequencies: typo candidates are chosen by (distance, frequency).
+            vocabulary.add(counts: try writer.vocabularyEntries())
             vocabulary.rebuild()
             return ProjectionBox(CatalogueProjection(writer: writer, store: store, settings: { tenants.settings($0) }))
         }

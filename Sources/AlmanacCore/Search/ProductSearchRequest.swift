@@ -37,10 +37,16 @@ public struct ProductSearchRequest: Sendable, Equatable {
     public var cursor: String?
     public var highlight = false
     public var typo = true
+    /// Count every match even past `exactTotalUpTo` (`exact_total=true`).
+    public var exactTotal = false
+
+    /// Totals are exact up to this many matches; past it a text query may answer
+    /// `{"value": 10000, "relation": "gte"}` (Elasticsearch's default `track_total_hits`).
+    public static let exactTotalUpTo = 10_000
 
     public static let parameterNames: Set<String> = [
         "q", "filter", "facets", "facet_limit", "price_ranges", "sort", "limit", "offset", "cursor", "highlight",
-        "typo", "min_seq", "tenant",
+        "typo", "exact_total", "min_seq", "tenant",
     ]
 
     public static let facetFields: Set<String> = ["brand", "category", "tags", "currency", "in_stock"]
@@ -114,8 +120,9 @@ public struct ProductSearchRequest: Sendable, Equatable {
             sort = parsed
         }
         if let v = try p.int("limit") {
-            guard (1...limits.limitMax).contains(v) else {
-                throw AlmanacError.invalidParameter("limit", "must be between 1 and \(limits.limitMax), got \(v)")
+            // 0: the total and the facets without hits.
+            guard (0...limits.limitMax).contains(v) else {
+                throw AlmanacError.invalidParameter("limit", "must be between 0 and \(limits.limitMax), got \(v)")
             }
             limit = v
         }
@@ -133,6 +140,7 @@ public struct ProductSearchRequest: Sendable, Equatable {
         }
         highlight = try p.bool("highlight") ?? false
         typo = try p.bool("typo") ?? true
+        exactTotal = try p.bool("exact_total") ?? false
     }
 
     /// A canonical rendering of everything that determines the answer except paging, for
@@ -147,6 +155,7 @@ public struct ProductSearchRequest: Sendable, Equatable {
         parts.append("sort=" + sort.map(\.description).joined(separator: ","))
         parts.append("highlight=\(highlight)")
         parts.append("typo=\(typo)")
+        parts.append("exact_total=\(exactTotal)")
         return parts.joined(separator: "\u{1F}")
     }
 

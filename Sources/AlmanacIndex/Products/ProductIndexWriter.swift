@@ -18,6 +18,11 @@ public struct ProductIndexChange: Sendable {
 /// and calls it from one thread-pool task at a time.
 public final class ProductIndexWriter {
     public static let lastSeqKey = "last_seq"
+    /// Metadata key of the document format (`ProductProjection`'s terms and weights).
+    public static let formatKey = "format"
+    /// The format this build writes and reads. 1 (no `format` entry): before issue 10's
+    /// BM25F frequencies and `N` name terms; 2: with them.
+    public static let formatVersion = 2
 
     private(set) var database: XapianWritableDatabase
     let path: String
@@ -53,6 +58,25 @@ public final class ProductIndexWriter {
         let raw = try database.metadata(Self.lastSeqKey)
         lastSeq = Int64(String(decoding: raw, as: UTF8.self)) ?? 0
         persistedSeq = lastSeq
+        try checkFormat(path: path)
+    }
+
+    /// A new (empty) index takes this build's format, committed with the first commit; an
+    /// index of another format is refused with what to do about it: it would answer, but
+    /// rank by rules its documents do not carry.
+    private func checkFormat(path: String) throws {
+        let stored = String(decoding: try database.metadata(Self.formatKey), as: UTF8.self)
+        if stored == String(Self.formatVersion) { return }
+        if try database.documentCount == 0 {
+            try database.setMetadata(Self.formatKey, Array(String(Self.formatVersion).utf8))
+            return
+        }
+        lock.release()
+        throw AlmanacError(
+            .unavailable,
+            "the product index at \(path) has format \(stored.isEmpty ? "1" : stored) and this build reads format "
+                + "\(Self.formatVersion): stop the server and run `almanac reindex products` (it rebuilds the index "
+                + "from the store, which holds every product)")
     }
 
     public var documentCount: Int { (try? database.documentCount) ?? 0 }
@@ -93,7 +117,7 @@ public final class ProductIndexWriter {
     ) throws -> Set<String> {
         var touched = Set<String>()
         var seen = Set<String>()
-        var words = Set<String>()
+        var words: [String: Int] = [:]
         // Later rows carry the same (current) body; apply each product once.
         for change in changes.reversed() {
             let unique = Terms.unique(tenant: change.tenant, id: change.id)
@@ -108,7 +132,7 @@ public final class ProductIndexWriter {
             let document = projection.document(
                 tenant: change.tenant, product: product, json: Array(json.utf8),
                 stemmer: try stemmers.stemmer(for: language))
-            words.formUnion(document.words)
+            for word in document.words { words[word, default: 0] += 1 }
             let native = try document.xapianDocument(batch: &batch)
             // `replace_document` by term adds the document when no document holds the term,
             // but finds that out by opening a posting-list cursor (buffers allocated per
@@ -121,23 +145,23 @@ public final class ProductIndexWriter {
             }
         }
         try commit(watermark: watermark)
-        if vocabulary.add(words) { vocabulary.rebuildInBackground() }
+        if vocabulary.add(counts: words.lazy.map { ($0.key, $0.value) }) { vocabulary.rebuildInBackground() }
         return touched
     }
 
     /// Adds documents known to be new (a rebuild into an empty index): cheaper than replace.
     public func addNew(_ changes: [ProductIndexChange], settings: (String) -> SearchSettings) throws {
-        var words = Set<String>()
+        var words: [String: Int] = [:]
         for change in changes {
             guard let json = change.json else { continue }
             let product = try Product(storedJSON: try JSONParser.parse(json))
             let document = projection.document(
                 tenant: change.tenant, product: product, json: Array(json.utf8),
                 stemmer: try stemmers.stemmer(for: settings(change.tenant).language))
-            words.formUnion(document.words)
+            for word in document.words { words[word, default: 0] += 1 }
             try database.add(try document.xapianDocument(batch: &batch))
         }
-        if vocabulary.add(words) { vocabulary.rebuildInBackground() }
+        if vocabulary.add(counts: words.lazy.map { ($0.key, $0.value) }) { vocabulary.rebuildInBackground() }
     }
 
     /// Advances `lastSeq` without a commit when a batch held no product changes.

@@ -101,7 +101,8 @@ struct ProductSearch {
     func run() throws -> ProductSearchResult {
         let stemmer = try XapianStemmer(language: settings.language)
         var planner = TextPlanner(
-            stemmer: stemmer, settings: settings, vocabulary: vocabulary, fieldPrefixes: ProductSearcher.fieldPrefixes)
+            stemmer: stemmer, settings: settings, vocabulary: vocabulary, fieldPrefixes: ProductSearcher.fieldPrefixes,
+            rules: .products)
         let textQuery = try text.flatMap { try planner.plan($0) }
         let filterPlanner = FilterPlanner.products.with(slots: slots)
         let tenantTerm = try XapianQuery.term(Terms.keyword(Terms.tenant, tenant))
@@ -123,6 +124,9 @@ struct ProductSearch {
         var sortKeys = keys.compactMap { k in Self.sortSlot(k.field).map { XapianSearchOptions.SortKey(slot: $0, reverse: k.descending, missingLast: true) } }
         sortKeys.append(.init(slot: ProductSlot.id, reverse: false))
         let byKeys = !scoreFirst && !scoreLater
+        // The tenant's tie-break applies to relevance order (docs/relevance.md, rule 7).
+        let tieBreak = hasText && scoreFirst && request.sort.first?.descending == true ? settings.ranking?.tieBreak : nil
+        let tieSlot = tieBreak.flatMap { slots.existingSlot(for: $0.attribute) }
 
         // Facets counted on the main query, unless the filter constrains that field.
         var mainSpies: [XapianSpy] = []
@@ -146,10 +150,12 @@ struct ProductSearch {
                 spyOwners.append("_price")
             }
         }
-        let exactCounts = !hasText || !request.facets.isEmpty || !ranges.isEmpty
+        // Totals are exact up to `exactTotalUpTo` matches; past it only when asked, or when
+        // every match is visited anyway (no text: the order is by keys; facets count them).
+        let exactCounts = !hasText || !request.facets.isEmpty || !ranges.isEmpty || request.exactTotal
 
         var options = XapianSearchOptions()
-        options.weighting = hasText ? .bm25 : .bool
+        options.weighting = hasText ? ProductProjection.weighting : .bool
         options.includeData = true
         options.valueSlots = [ProductSlot.id]
         options.spies = mainSpies
@@ -164,7 +170,14 @@ struct ProductSearch {
             options.maxItems = request.limit + 1
         } else if scoreFirst {
             options.sort = .relevanceThenKeys(Array(sortKeys.dropFirst(0)))
-            if let cursor {
+            if tieSlot != nil {
+                // The tie-break reorders runs of near-equal scores: fetch from the top, past
+                // the page, and order the window in Swift (below).
+                if let cursor { offset = cursor.offset }
+                options.first = 0
+                options.maxItems = offset + request.limit + 1 + Self.tieBreakMargin
+                options.valueSlots = [ProductSlot.id, tieSlot!]
+            } else if let cursor {
                 offset = cursor.offset
                 options.first = max(0, cursor.offset - 10)
                 options.maxItems = request.limit + 21
@@ -180,15 +193,44 @@ struct ProductSearch {
             options.valueSlots = [ProductSlot.id, ProductSlot.price, ProductSlot.createdAt, ProductSlot.updatedAt, ProductSlot.title]
             if let cursor { offset = cursor.offset }
         }
-        if !exactCounts { options.checkAtLeast = options.first + options.maxItems }
+        if request.limit == 0 {
+            // The total and the facets only.
+            options.sort = .relevance
+            options.first = 0
+            options.maxItems = 0
+            options.searchAfter = nil
+        }
+        if !exactCounts {
+            options.checkAtLeast = max(options.first + options.maxItems, ProductSearchRequest.exactTotalUpTo + 1)
+        }
         // Matching terms: every hit's to highlight; otherwise only the page's top hit's, for
         // `query.corrected` (the window's first hit, unless the page starts inside it).
         options.matchingTerms = hasText && (request.highlight || vocabulary != nil)
         if !request.highlight, byKeys || (scoreFirst && cursor == nil) { options.matchingTermsHits = 1 }
 
-        let result = try db.search(main, options)
+        var result = try db.search(main, options)
+        if tieSlot != nil {
+            // Widen the window until the run of near-equal scores holding the page's end is
+            // whole (or the window holds every match).
+            while result.hits.count == options.maxItems, options.maxItems < Self.tieBreakWindowMax,
+                Self.runEnd(result.hits, containing: min(offset + request.limit, result.hits.count - 1)) == result.hits.count
+            {
+                options.maxItems = min(options.maxItems * 2, Self.tieBreakWindowMax)
+                result = try db.search(main, options)
+            }
+        }
+        // The hit whose matching terms name the correction: the best by text.
+        let best = result.hits.first
         var hits = result.hits
-        if scoreLater {
+        if let tieBreak, tieSlot != nil {
+            hits = Self.tieBroken(hits, descending: tieBreak.descending)
+            if let cursor, let i = hits.firstIndex(where: { String(decoding: $0.values[0], as: UTF8.self) == cursor.lastID }) {
+                pageStart = i + 1
+            } else {
+                pageStart = offset
+            }
+            hits = Array(hits.dropFirst(pageStart).prefix(request.limit + 1))
+        } else if scoreLater {
             hits.sort { a, b in Self.compare(a, b, keys: keys) }
             hits = Array(hits.dropFirst(offset).prefix(request.limit + 1))
         } else if scoreFirst, let cursor {
@@ -202,11 +244,10 @@ struct ProductSearch {
         let hasMore = hits.count > request.limit
         hits = Array(hits.prefix(request.limit))
 
-        // Totals.
-        var total = result.matchesEstimated + result.skippedBySearchAfter
-        var exact = result.matchesLowerBound == result.matchesUpperBound
-        if exactCounts { total = result.matchesLowerBound + result.skippedBySearchAfter; exact = true }
-        if !exact { total = result.matchesLowerBound + result.skippedBySearchAfter }
+        // Totals: exact whenever Xapian counted every match (always up to
+        // `exactTotalUpTo`, see checkAtLeast), else that bound as a lower bound.
+        let exact = exactCounts || result.matchesLowerBound == result.matchesUpperBound
+        let total = exact ? result.matchesLowerBound + result.skippedBySearchAfter : ProductSearchRequest.exactTotalUpTo
 
         // Facets.
         var facetResults: [String: [FacetBucket]] = [:]
@@ -239,7 +280,7 @@ struct ProductSearch {
 
         // Correction and highlighting.
         var corrected: String?
-        if let text, let top = hits.first {
+        if let text, let top = tieSlot != nil && cursor == nil && request.offset == 0 ? best : hits.first {
             corrected = planner.correctedQuery(text, matchingTerms: top.matchingTerms)
         }
         let prefixes = text?.positiveTerms.filter(\.isPrefix).map(\.word) ?? []
@@ -281,6 +322,52 @@ struct ProductSearch {
         return ProductSearchResult(
             hits: productHits, total: total, totalIsExact: exact, facets: facets, priceBuckets: priceBuckets,
             corrected: corrected, nextCursor: nextCursor)
+    }
+
+    /// Hits fetched past the page when a tie-break applies, so the run at the page's end
+    /// is usually whole at the first try.
+    static let tieBreakMargin = 30
+    static let tieBreakWindowMax = ProductSearchRequest.exactTotalUpTo + 200
+
+    /// The end (exclusive) of the run of near-equal scores holding `hits[index]`.
+    static func runEnd(_ hits: [XapianSearchResult.Hit], containing index: Int) -> Int {
+        var start = 0
+        while start < hits.count {
+            var end = start + 1
+            let floor = hits[start].weight * (1 - SearchSettings.Ranking.band)
+            while end < hits.count, hits[end].weight >= floor { end += 1 }
+            if index < end { return end }
+            start = end
+        }
+        return hits.count
+    }
+
+    /// Relevance order with each run of near-equal scores (within `Ranking.band` of the
+    /// run's first) ordered by the tie-break value (`values[1]`: a numeric attribute),
+    /// hits without a number last, the relevance order breaking the remaining ties.
+    static func tieBroken(_ hits: [XapianSearchResult.Hit], descending: Bool) -> [XapianSearchResult.Hit] {
+        func number(_ hit: XapianSearchResult.Hit) -> Double? {
+            guard hit.values.count > 1, let tag = hit.values[1].first, tag == AttributeValue.numberTag else { return nil }
+            return Sortable.unserialise(Array(hit.values[1].dropFirst()))
+        }
+        var out: [XapianSearchResult.Hit] = []
+        out.reserveCapacity(hits.count)
+        var start = 0
+        while start < hits.count {
+            let end = runEnd(hits, containing: start)
+            let run = hits[start..<end].enumerated().map { (offset: $0.offset, hit: $0.element, value: number($0.element)) }
+            let ordered = run.sorted { a, b in
+                switch (a.value, b.value) {
+                case (let x?, let y?) where x != y: return descending ? x > y : x < y
+                case (.some, nil): return true
+                case (nil, .some): return false
+                default: return a.offset < b.offset
+                }
+            }
+            out.append(contentsOf: ordered.map(\.hit))
+            start = end
+        }
+        return out
     }
 
     static func compare(_ a: XapianSearchResult.Hit, _ b: XapianSearchResult.Hit, keys: [ProductSearchRequest.SortKey]) -> Bool {

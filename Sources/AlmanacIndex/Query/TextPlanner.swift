@@ -5,15 +5,17 @@ import AlmanacCore
 /// the last word. Runs on the reader's thread (Xapian queries are not thread-safe).
 ///
 /// Ranking intent: a word's exact and stemmed forms weigh fully, a prefix expansion half,
-/// typo corrections a twentieth — so a document matching the words as typed ranks above
-/// one that matches only through a correction.
+/// corrections one edit away a tenth and two edits away a fiftieth — so a document
+/// matching the words as typed ranks above one that matches only through a correction, and
+/// a nearer correction above a farther one (docs/relevance.md).
 ///
 /// The prefix expansion and the corrections are each one `OP_SYNONYM` (weighted as a single
 /// term with the summed within-document frequency) rather than an `OR` of their terms:
 /// one weight per document instead of one per term. Measured on the 63k-product corpus
 /// (docs/benchmarks.md), that took the plain query's p99 from 5.7 to 3.9 ms.
 struct TextPlanner {
-    static let typoScale = 0.05
+    /// Weight factor of the corrections `distance` edits away.
+    static func typoScale(_ distance: Int) -> Double { distance <= 1 ? 0.1 : 0.02 }
     static let prefixScale = 0.5
     static let prefixExpansion: UInt32 = 64
 
@@ -23,24 +25,46 @@ struct TextPlanner {
     let vocabulary: TypoVocabulary?
     /// Field name -> term prefix (`title` -> `S`).
     let fieldPrefixes: [String: String]
+    /// The catalogue's ranking rules (nil: matching and BM25 only, as for events).
+    let rules: RankingRules?
+
+    /// A correction of a query word: how far, and its place among the word's candidates
+    /// (ordered by distance, then document frequency).
+    struct Correction {
+        var word: String
+        var correction: String
+        var distance: Int
+        var rank: Int
+    }
 
     /// Every term the query can match through a correction, with the word it corrects.
-    private(set) var typoTerms: [String: (word: String, correction: String)] = [:]
+    private(set) var typoTerms: [String: Correction] = [:]
     /// Words that were expanded, and their exact-form terms.
     private(set) var exactTerms: [String: Set<String>] = [:]
+    /// Each expanded word's typo candidates, best first.
+    var corrections: [String: [TypoTrie.Match]] = [:]
+    /// `N` terms of corrected names -> the corrections that spell them.
+    var nameCorrections: [String: [String: String]] = [:]
 
-    init(stemmer: any Stemming, settings: SearchSettings, vocabulary: TypoVocabulary?, fieldPrefixes: [String: String]) {
+    init(
+        stemmer: any Stemming, settings: SearchSettings, vocabulary: TypoVocabulary?, fieldPrefixes: [String: String],
+        rules: RankingRules? = nil
+    ) {
         self.stemmer = stemmer
         self.settings = settings
         self.vocabulary = vocabulary
         self.fieldPrefixes = fieldPrefixes
+        self.rules = rules
     }
 
     /// nil when nothing remains (only stop words).
     mutating func plan(_ query: TextQuery) throws -> XapianQuery? {
         let stop = Set(settings.stopWords)
         let keepStopWords = query.positiveTerms.allSatisfy { stop.contains($0.word) }
-        return try node(query, stopWords: keepStopWords ? [] : stop)
+        let stopWords = keepStopWords ? [] : stop
+        guard let main = try node(query, stopWords: stopWords) else { return nil }
+        guard let rules else { return main }
+        return try applyRules(rules, to: main, query: query, stopWords: stopWords)
     }
 
     private mutating func node(_ query: TextQuery, stopWords: Set<String>) throws -> XapianQuery? {
@@ -51,16 +75,32 @@ struct TextPlanner {
         case .phrase(let phrase):
             let prefix = phrase.field.flatMap { fieldPrefixes[$0] } ?? ""
             if phrase.words.count == 1 { return try .term(prefix + phrase.words[0]) }
-            return try .phrase(phrase.words.map { try .term(prefix + $0) })
+            let exact = try XapianQuery.phrase(phrase.words.map { try .term(prefix + $0) })
+            // A quoted multi-word synonym also matches its word.
+            let keys = settings.phraseSynonymKeys(phrase.words)
+            if keys.isEmpty { return exact }
+            return try .or([exact] + keys.map { try synonymKey($0, prefix: prefix) })
         case .and(let children):
             var positive: [XapianQuery] = []
             var negative: [XapianQuery] = []
-            for child in children {
+            var i = 0
+            while i < children.count {
+                let child = children[i]
                 if case .not(let inner) = child {
                     if let q = try node(inner, stopWords: []) { negative.append(q) }
+                } else if let (length, keys) = phraseSynonym(children, at: i) {
+                    // Words that spell a multi-word synonym (`web server` for `webserver`):
+                    // the words as typed, or the synonym's word.
+                    let parts = try children[i..<(i + length)].compactMap { try node($0, stopWords: stopWords) }
+                    var alternatives = try keys.map { try synonymKey($0, prefix: "") }
+                    if !parts.isEmpty { alternatives.insert(parts.count == 1 ? parts[0] : try .and(parts), at: 0) }
+                    positive.append(try .or(alternatives))
+                    i += length
+                    continue
                 } else if let q = try node(child, stopWords: stopWords) {
                     positive.append(q)
                 }
+                i += 1
             }
             var result: XapianQuery
             if positive.isEmpty {
@@ -81,6 +121,29 @@ struct TextPlanner {
             guard let q = try node(inner, stopWords: []) else { return nil }
             return try .andNot(.matchAll(), q)
         }
+    }
+
+    /// The longest run of plain words starting at `children[index]` that spells a
+    /// multi-word synonym, and the words it is a synonym of.
+    private func phraseSynonym(_ children: [TextQuery], at index: Int) -> (Int, [String])? {
+        guard case .term(let first) = children[index], first.field == nil,
+            let candidates = settings.phraseSynonyms[first.word]
+        else { return nil }
+        for candidate in candidates where index + candidate.words.count <= children.count {
+            let matches = candidate.words.indices.allSatisfy { k in
+                if case .term(let t) = children[index + k], t.field == nil, t.word == candidate.words[k] { return true }
+                return false
+            }
+            if matches { return (candidate.words.count, candidate.keys) }
+        }
+        return nil
+    }
+
+    /// A synonym's word, as typed or by its stem.
+    private func synonymKey(_ key: String, prefix: String) throws -> XapianQuery {
+        let stem = stemmer.stem(key)
+        if stem.isEmpty { return try .term(prefix + key) }
+        return try .or([.term(prefix + key), .term(Terms.stemmed + prefix + stem)])
     }
 
     private mutating func word(_ term: TextTerm) throws -> XapianQuery {
@@ -117,18 +180,23 @@ struct TextPlanner {
                 // it, so the stem term matches every document the word itself does (and its
                 // other forms). Half the posting lists of word + stem, which is most of what a
                 // correction costs the match (see docs/benchmarks.md, typo expansion).
-                var typo: [XapianQuery] = []
-                for candidate in vocabulary.candidates(for: word, maxDistance: edits) {
+                // One group per distance, each weighted below the one before: a document
+                // matching through one edit ranks above one matching only through two.
+                var byDistance: [[XapianQuery]] = Array(repeating: [], count: edits + 1)
+                let candidates = corrections[word] ?? vocabulary.candidates(for: word, maxDistance: edits)
+                corrections[word] = candidates
+                for (rank, candidate) in candidates.enumerated() {
                     let candidateStem = stemmer.stem(candidate.word)
                     // The same stem as the query word's: already matched exactly.
                     if candidateStem == stem { continue }
                     let term = candidateStem.isEmpty ? prefix + candidate.word : Terms.stemmed + prefix + candidateStem
                     guard typoTerms[term] == nil else { continue }
-                    typoTerms[term] = (word, candidate.word)
-                    typo.append(try .term(term))
+                    typoTerms[term] = Correction(word: word, correction: candidate.word, distance: candidate.distance, rank: rank)
+                    byDistance[candidate.distance].append(try .term(term))
                 }
-                if !typo.isEmpty {
-                    parts.append(try .scaleWeight(typo.count == 1 ? typo[0] : try .synonym(typo), Self.typoScale))
+                for distance in 1...edits where !byDistance[distance].isEmpty {
+                    let group = byDistance[distance]
+                    parts.append(try .scaleWeight(group.count == 1 ? group[0] : try .synonym(group), Self.typoScale(distance)))
                 }
             }
         }
@@ -136,28 +204,37 @@ struct TextPlanner {
     }
 
     /// The corrected query text when the given matching terms show that a word matched only
-    /// through a correction; nil otherwise.
+    /// through a correction; nil otherwise. When the hit matches several corrections of a
+    /// word, the nearest and most frequent one names it.
     func correctedQuery(_ query: TextQuery, matchingTerms: [String]) -> String? {
         let matched = Set(matchingTerms)
-        var replacements: [String: String] = [:]
-        for term in matchingTerms {
-            guard let (word, correction) = typoTerms[term] else { continue }
-            let exact = exactTerms[word] ?? []
-            if exact.isDisjoint(with: matched) && replacements[word] == nil { replacements[word] = correction }
+        // A hit found by a corrected name: that correction, whatever else it matched.
+        if let name = matchingTerms.first(where: { nameCorrections[$0] != nil }) {
+            return Self.replacingWords(query, nameCorrections[name]!, inPhrases: true).queryText
         }
-        guard !replacements.isEmpty else { return nil }
-        return Self.replacingWords(query, replacements).queryText
+        var best: [String: Correction] = [:]
+        for term in matchingTerms {
+            guard let correction = typoTerms[term] else { continue }
+            let exact = exactTerms[correction.word] ?? []
+            guard exact.isDisjoint(with: matched) else { continue }
+            if let current = best[correction.word], current.rank <= correction.rank { continue }
+            best[correction.word] = correction
+        }
+        guard !best.isEmpty else { return nil }
+        return Self.replacingWords(query, best.mapValues(\.correction)).queryText
     }
 
-    static func replacingWords(_ query: TextQuery, _ map: [String: String]) -> TextQuery {
+    static func replacingWords(_ query: TextQuery, _ map: [String: String], inPhrases: Bool = false) -> TextQuery {
         switch query {
         case .term(var t):
             if let r = map[t.word] { t.word = r }
             return .term(t)
-        case .phrase: return query
-        case .and(let c): return .and(c.map { replacingWords($0, map) })
-        case .or(let c): return .or(c.map { replacingWords($0, map) })
-        case .not(let q): return .not(replacingWords(q, map))
+        case .phrase(var p):
+            if inPhrases { p.words = p.words.map { map[$0] ?? $0 } }
+            return .phrase(p)
+        case .and(let c): return .and(c.map { replacingWords($0, map, inPhrases: inPhrases) })
+        case .or(let c): return .or(c.map { replacingWords($0, map, inPhrases: inPhrases) })
+        case .not(let q): return .not(replacingWords(q, map, inPhrases: inPhrases))
         }
     }
 }

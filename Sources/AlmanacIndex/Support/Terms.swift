@@ -31,6 +31,9 @@ public enum Terms {
     public static let titleText = "S"
     public static let brandText = "A"
     public static let stemmed = "Z"
+    /// Products: the id's words (`N` + "rafkill data" for `rafkill-data`), one scored term
+    /// per document for the exactness rule (docs/relevance.md).
+    public static let name = "N"
 
     /// Xapian's term length limit is 245 bytes; longer keyword values are hashed.
     static let maxTermBytes = 240

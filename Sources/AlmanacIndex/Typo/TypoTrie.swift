@@ -77,6 +77,19 @@ public struct TypoTrie: Sendable {
         return node
     }
 
+    /// The weight of `word` when the trie holds it (binary search over the sorted words).
+    public func weight(of word: String) -> Int? {
+        let key = Array(word.unicodeScalars.map(\.value))
+        var lo = 0, hi = words.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            let probe = words[mid].unicodeScalars.map(\.value)
+            if probe == key { return Int(weights[mid]) }
+            if probe.lexicographicallyPrecedes(key) { lo = mid + 1 } else { hi = mid }
+        }
+        return nil
+    }
+
     /// A word within the distance, with its weight.
     public struct Match: Sendable, Equatable {
         public var word: String

@@ -1,16 +1,27 @@
 import Foundation
 import Synchronization
 
-/// The live vocabulary that typo tolerance expands query words against.
+/// The live vocabulary that typo tolerance expands query words against, with each word's
+/// document frequency: candidates are chosen by (distance, frequency), so a common word
+/// one edit away comes before a rare one (`libnet` before `libeat` for "libent").
 ///
-/// A large immutable `TypoTrie` (rebuilt now and then) plus a small set of words the
-/// indexer saw since, searched by brute force. Readers take a snapshot under a lock and
-/// search without it, so the indexer never waits for queries and vice versa.
+/// A large immutable `TypoTrie` (rebuilt now and then) plus what the indexer saw since: new
+/// words, searched by brute force, and frequency increments of words already in the trie.
+/// Readers take a snapshot under a lock and search without it, so the indexer never waits
+/// for queries and vice versa.
+///
+/// Frequencies are seeded from the index (`ProductIndexWriter.vocabularyEntries`: the
+/// exact document frequencies) and grow by one for every indexed document that holds the
+/// word. Deleted or replaced documents do not take theirs back (as Xapian's own spelling
+/// table), so between restarts a frequently rewritten word counts a little high.
 public final class TypoVocabulary: Sendable {
     struct State: Sendable {
         var trie: TypoTrie
         var known: Set<String>
+        /// Words not in the trie, with their frequencies.
         var recent: [String: Int]
+        /// Frequency increments of words in the trie.
+        var increments: [String: Int] = [:]
         var rebuilding = false
     }
 
@@ -20,7 +31,7 @@ public final class TypoVocabulary: Sendable {
     public let rebuildThreshold: Int
 
     public init(entries: [(String, Int)] = [], rebuildThreshold: Int = 5_000) {
-        let trie = TypoTrie(entries: entries)
+        let trie = TypoTrie(entries: entries.filter { Self.isEligible($0.0) })
         state = Mutex(State(trie: trie, known: Set(trie.words), recent: [:]))
         self.rebuildThreshold = rebuildThreshold
     }
@@ -32,15 +43,36 @@ public final class TypoVocabulary: Sendable {
 
     public var count: Int { state.withLock { $0.known.count } }
 
-    /// Adds words seen by the indexer. Answers whether a rebuild is due.
+    /// Adds words seen by the indexer, each counting one document. Answers whether a
+    /// rebuild is due.
     @discardableResult
     public func add<S: Sequence>(_ words: S) -> Bool where S.Element == String {
+        add(counts: words.lazy.map { ($0, 1) })
+    }
+
+    /// Adds (word, documents) pairs: the seed from the index, or a batch's words with the
+    /// number of its documents holding each. Answers whether a rebuild is due.
+    @discardableResult
+    public func add<S: Sequence>(counts: S) -> Bool where S.Element == (String, Int) {
         state.withLock { s in
-            for word in words where Self.isEligible(word) && !s.known.contains(word) {
-                s.known.insert(word)
-                s.recent[word, default: 0] += 1
+            for (word, n) in counts where Self.isEligible(word) {
+                if s.known.insert(word).inserted {
+                    s.recent[word] = n
+                } else if s.recent[word] != nil {
+                    s.recent[word]! += n
+                } else {
+                    s.increments[word, default: 0] += n
+                }
             }
             return s.recent.count > rebuildThreshold
+        }
+    }
+
+    /// A word's document frequency as the vocabulary knows it (0 when unknown).
+    public func frequency(of word: String) -> Int {
+        state.withLock { s in
+            if let n = s.recent[word] { return n }
+            return s.trie.weight(of: word).map { $0 + (s.increments[word] ?? 0) } ?? 0
         }
     }
 
@@ -60,23 +92,35 @@ public final class TypoVocabulary: Sendable {
         }
     }
 
-    /// Folds the recent words into a new trie (call off the hot path).
+    /// Folds the recent words and the frequency increments into a new trie (call off the
+    /// hot path).
     public func rebuild() {
-        let snapshot = state.withLock { s in (s.trie, s.recent) }
-        var entries = zip(snapshot.0.words, snapshot.0.weights.map(Int.init)).map { ($0, $1) }
+        let snapshot = state.withLock { s in (s.trie, s.recent, s.increments) }
+        var entries = zip(snapshot.0.words, snapshot.0.weights).map { ($0, Int($1) + (snapshot.2[$0] ?? 0)) }
         entries.append(contentsOf: snapshot.1.map { ($0.key, $0.value) })
         let trie = TypoTrie(entries: entries)
         state.withLock { s in
             s.trie = trie
-            for word in snapshot.1.keys { s.recent[word] = nil }
+            // What arrived during the rebuild stays pending for the next one.
+            for (word, n) in snapshot.1 {
+                let now = s.recent.removeValue(forKey: word) ?? n
+                if now > n { s.increments[word, default: 0] += now - n }
+            }
+            for (word, n) in snapshot.2 {
+                let now = s.increments[word] ?? n
+                s.increments[word] = now > n ? now - n : nil
+            }
         }
     }
 
-    /// Words within `maxDistance` of `word`, best first (distance, then weight, then word),
-    /// at most `limit`.
+    /// Words within `maxDistance` of `word`, best first (distance, then frequency, then
+    /// word), at most `limit`.
     public func candidates(for word: String, maxDistance: Int, limit: Int = 8) -> [TypoTrie.Match] {
-        let (trie, recent) = state.withLock { ($0.trie, $0.recent) }
+        let (trie, recent, increments) = state.withLock { ($0.trie, $0.recent, $0.increments) }
         var matches = trie.search(word, maxDistance: maxDistance)
+        if !increments.isEmpty {
+            for i in matches.indices { matches[i].weight += increments[matches[i].word] ?? 0 }
+        }
         // The recent words are few (a rebuild folds them in past `rebuildThreshold`) and
         // checked one by one; the length test skips most without computing a distance.
         let length = word.unicodeScalars.count

@@ -137,8 +137,14 @@ private func withCSearchOptions<R>(
                             c.first = clampU32(options.first)
                             c.max_items = clampU32(options.maxItems)
                             c.check_at_least = clampU32(options.checkAtLeast)
-                            c.weighting =
-                                options.weighting == .bool ? CXAPIAN_WEIGHTING_BOOL : CXAPIAN_WEIGHTING_BM25
+                            switch options.weighting {
+                            case .bool: c.weighting = CXAPIAN_WEIGHTING_BOOL
+                            case .bm25: c.weighting = CXAPIAN_WEIGHTING_BM25
+                            case .bm25Parameters(let k1, let b):
+                                c.weighting = CXAPIAN_WEIGHTING_BM25_PARAMETERS
+                                c.bm25_k1 = k1
+                                c.bm25_b = b
+                            }
                             c.sort = sortMode
                             c.sort_keys = keysBuffer.baseAddress
                             c.sort_key_count = keysBuffer.count

@@ -1,8 +1,10 @@
 /// How `XapianDatabase.search` runs a query.
 public struct XapianSearchOptions: Sendable, Hashable {
     public enum Weighting: Sendable, Hashable {
-        /// BM25 relevance.
+        /// BM25 relevance (Xapian's default parameters: k1 1, b 0.5).
         case bm25
+        /// BM25 with the given k1 and b (k2 0, k3 1, min_normlen 0.5).
+        case bm25Parameters(k1: Double, b: Double)
         /// Every weight is 0 (filter-only queries; cheaper).
         case bool
     }

@@ -289,7 +289,9 @@ char *cxapian_query_description(const cxapian_query *query, size_t *out_len,
 typedef enum cxapian_weighting {
     CXAPIAN_WEIGHTING_BM25 = 0,
     /** BoolWeight: every weight is 0 (filter-only queries). */
-    CXAPIAN_WEIGHTING_BOOL = 1
+    CXAPIAN_WEIGHTING_BOOL = 1,
+    /** BM25Weight(bm25_k1, 0, 1, bm25_b, 0.5). */
+    CXAPIAN_WEIGHTING_BM25_PARAMETERS = 2
 } cxapian_weighting;
 
 typedef enum cxapian_sort {
@@ -341,6 +343,9 @@ typedef struct cxapian_search_options {
     /** Counts (totals, spies) are exact when this is >= the number of matches. */
     uint32_t check_at_least;
     cxapian_weighting weighting;
+    /** With CXAPIAN_WEIGHTING_BM25_PARAMETERS. */
+    double bm25_k1;
+    double bm25_b;
     cxapian_sort sort;
     const cxapian_sort_key *sort_keys; /* required for every sort but RELEVANCE */
     size_t sort_key_count;
