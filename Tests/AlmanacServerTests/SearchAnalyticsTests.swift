@@ -246,18 +246,3 @@ final class AnalyticsClock: Sendable {
         #expect(SearchAnalytics.normalise("Ünïcode  Straße") == "ünïcode straße")
     }
 }
-
-extension JSONValue {
-    /// The value at a dotted path (`attributes.q`).
-    func at(_ path: String) -> JSONValue? {
-        var current: JSONValue? = self
-        for part in path.split(separator: ".") {
-            if let index = Int(part), case .array(let a)? = current {
-                current = index < a.count ? a[index] : nil
-            } else {
-                current = current?[String(part)]
-            }
-        }
-        return current
-    }
-}

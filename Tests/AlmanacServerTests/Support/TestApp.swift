@@ -159,17 +159,7 @@ struct Reply: Sendable {
     subscript(_ key: String) -> JSONValue? { json[key] }
 
     /// The value at a dotted path (`total.value`, `hits.0.id`).
-    func at(_ path: String) -> JSONValue? {
-        var current: JSONValue? = json
-        for part in path.split(separator: ".") {
-            if let index = Int(part), case .array(let a)? = current {
-                current = index < a.count ? a[index] : nil
-            } else {
-                current = current?[String(part)]
-            }
-        }
-        return current
-    }
+    func at(_ path: String) -> JSONValue? { json.at(path) }
 
     var hitIDs: [String] { (json["hits"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue } }
 
@@ -200,5 +190,20 @@ enum Fixtures {
     /// The first `count` lines of a fixture.
     static func lines(_ name: String, count: Int) throws -> String {
         try text(name).split(separator: "\n").prefix(count).joined(separator: "\n") + "\n"
+    }
+}
+
+extension JSONValue {
+    /// The value at a dotted path (`attributes.q`, `hits.0.id`).
+    func at(_ path: String) -> JSONValue? {
+        var current: JSONValue? = self
+        for part in path.split(separator: ".") {
+            if let index = Int(part), case .array(let a)? = current {
+                current = index < a.count ? a[index] : nil
+            } else {
+                current = current?[String(part)]
+            }
+        }
+        return current
     }
 }
