@@ -100,9 +100,16 @@ struct ProductSearch {
 
     func run() throws -> ProductSearchResult {
         let stemmer = try XapianStemmer(language: settings.language)
+        // The largest term frequency among the last word's completions (see `manyMatches`).
+        var completionFrequency = 0
         var planner = TextPlanner(
             stemmer: stemmer, settings: settings, vocabulary: vocabulary, fieldPrefixes: ProductSearcher.fieldPrefixes,
-            rules: .products, completions: { [db] prefix, limit in try db.retryingStaleReads { try db.mostFrequentTerms(prefix: prefix, limit: limit) } })
+            rules: .products,
+            completions: { [db] prefix, limit in
+                let terms = try db.retryingStaleReads { try db.mostFrequentTerms(prefix: prefix, limit: limit) }
+                completionFrequency = max(completionFrequency, terms.first?.frequency ?? 0)
+                return terms.map(\.term)
+            })
         let textQuery = try text.flatMap { try planner.plan($0) }
         let filterPlanner = FilterPlanner.products.with(slots: slots)
         let tenantTerm = try XapianQuery.term(Terms.keyword(Terms.tenant, tenant))
@@ -154,6 +161,19 @@ struct ProductSearch {
         // Totals are exact up to `exactTotalUpTo` matches; past it only when asked, or when
         // every match is visited anyway (no text: the order is by keys; facets count them).
         let exactCounts = !hasText || !request.facets.isEmpty || !ranges.isEmpty || request.exactTotal
+        // Whether the matches certainly number more than `exactTotalUpTo`, so counting them
+        // can stop early: known for one word without a filter, whose matches hold at least
+        // every document of its most frequent term (its stem, the word, a completion), less
+        // the documents of other tenants. The common words that match thousands are where
+        // counting costs most.
+        var manyMatches = false
+        if hasText, !exactCounts, filter == nil, case .term(let t)? = text, t.field == nil {
+            let stem = stemmer.stem(t.word)
+            var largest = max(completionFrequency, try db.termFrequency(t.word))
+            if !stem.isEmpty { largest = max(largest, try db.termFrequency(Terms.stemmed + stem)) }
+            let others = docCount - (try db.termFrequency(Terms.keyword(Terms.tenant, tenant)))
+            manyMatches = largest - others > ProductSearchRequest.exactTotalUpTo
+        }
 
         var options = XapianSearchOptions()
         options.weighting = hasText ? ProductProjection.weighting : .bool
@@ -204,7 +224,8 @@ struct ProductSearch {
         // Count on to `exactTotalUpTo` + 1 (a second, unweighted pass for the count measured
         // no faster: both visit the same matches).
         if !exactCounts {
-            options.checkAtLeast = max(options.first + options.maxItems, ProductSearchRequest.exactTotalUpTo + 1)
+            options.checkAtLeast = options.first + options.maxItems
+            if !manyMatches { options.checkAtLeast = max(options.checkAtLeast, ProductSearchRequest.exactTotalUpTo + 1) }
         }
         // Matching terms: every hit's to highlight; otherwise only the page's top hit's, for
         // `query.corrected` (the window's first hit, unless the page starts inside it).
@@ -251,7 +272,7 @@ struct ProductSearch {
         // `exactTotalUpTo`: see checkAtLeast), else that bound as a lower bound.
         // A text query past the bound says so even when Xapian knew more (facets, a lone
         // term), so the same query answers the same way; `exact_total=true` counts on.
-        var exact = exactCounts || result.matchesLowerBound == result.matchesUpperBound
+        var exact = !manyMatches && (exactCounts || result.matchesLowerBound == result.matchesUpperBound)
         var total = exact ? result.matchesLowerBound + result.skippedBySearchAfter : ProductSearchRequest.exactTotalUpTo
         if hasText, !request.exactTotal, total > ProductSearchRequest.exactTotalUpTo {
             total = ProductSearchRequest.exactTotalUpTo

@@ -1,6 +1,5 @@
 import AlmanacCore
 
-
 /// The catalogue's ranking rules on top of the matching query (docs/relevance.md): the
 /// exact-name rule, the title rule and the proximity rule. They apply to a plain query —
 /// words and phrases without `field:`, exclusions allowed, no `OR` — and only add weight:
@@ -11,11 +10,12 @@ struct RankingRules: Sendable {
     /// per tenant), so its BM25 weight (with wdf 1 x scale: 1 / (k1 + 1) of the largest) is
     /// about the largest any query word can have; at 6 * (k1 + 1) per word it outweighs
     /// everything the other rules give a document (at most about 4.1 times a word's largest
-    /// weight per word: exact 1, stem 1, prefix 0.5, correction 0.1, title 1, proximity 0.5).
+    /// weight per word: exact 1, stem 1, prefix 0.5, correction 0.1, title 1, proximity 0.25
+    /// for each of its two pairs).
     var nameScale = 6 * (ProductProjection.k1 + 1)
     /// The title rule's factor on the words' title-field stem weights.
     var titleScale = 1.0
-    /// The proximity rule's factor on each adjacent pair's phrase weight.
+    /// The proximity rule's factor on each adjacent pair's title-pair term weight.
     var proximityScale = 0.25
     /// Corrected names tried at most (single corrections first, then pairs).
     var maxNameCorrections = 24

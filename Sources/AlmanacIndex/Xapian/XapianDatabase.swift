@@ -84,7 +84,7 @@ public final class XapianDatabase {
     /// term order), as Xapian's wildcard expansion with `WILDCARD_LIMIT_MOST_FREQUENT`
     /// picks them. Measured on the 63k-product index: 1.6 ms for the 8,928 terms of `lib`,
     /// where the wildcard query took 20 ms before matching anything.
-    public func mostFrequentTerms(prefix: String, limit: Int) throws -> [String] {
+    public func mostFrequentTerms(prefix: String, limit: Int) throws -> [(term: String, frequency: Int)] {
         var found: [(term: String, frequency: Int)] = []
         try forEachTerm(prefix: prefix) { found.append(($0, $1)) }
         if found.count > limit {
@@ -93,7 +93,7 @@ public final class XapianDatabase {
                     a.element.frequency != b.element.frequency ? a.element.frequency > b.element.frequency : a.offset < b.offset
                 }.prefix(limit).map(\.element))
         }
-        return found.map(\.term)
+        return found
     }
 
     /// `forEachTerm` without String conversion; the buffer is valid only inside `body`.
