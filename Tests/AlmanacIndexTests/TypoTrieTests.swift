@@ -43,6 +43,36 @@ struct TypoTrieTests {
         }
     }
 
+    /// Distance 2 runs as two half-constrained walks (forward and over reversed words):
+    /// long words over a three-letter alphabet, where alignments of every shape occur,
+    /// find exactly the pairwise answer.
+    @Test func twoEditWalksAgreeWithPairwiseDistanceOnLongWords() {
+        var rng = SeededGenerator(seed: 0x2E_D175)
+        let alphabet = Array("abc").map(String.init)
+        func word(_ length: Int) -> String { (0..<length).map { _ in rng.pick(alphabet) }.joined() }
+        for _ in 0..<30 {
+            let words = (0..<400).map { _ in word(4 + rng.below(11)) }
+            let trie = TypoTrie(entries: words.map { ($0, 1) })
+            let vocabulary = Set(words)
+            for _ in 0..<30 {
+                // Near neighbours of a vocabulary word as well as random strings.
+                var query = rng.below(2) == 0 ? word(4 + rng.below(11)) : rng.pick(words)
+                if rng.below(2) == 0, query.count > 2 {
+                    var scalars = Array(query)
+                    scalars.swapAt(rng.below(scalars.count - 1), rng.below(scalars.count - 1) + 1)
+                    query = String(scalars)
+                }
+                let expected = Set(vocabulary.filter { $0 != query && TypoTrie.distance(query, $0, limit: 2) != nil })
+                let got = trie.search(query, maxDistance: 2)
+                #expect(Set(got.map(\.word)) == expected, "query \(query)")
+                #expect(got.count == Set(got.map(\.word)).count, "each word once")
+                for match in got {
+                    #expect(match.distance == TypoTrie.distance(query, match.word, limit: 2), "\(query) -> \(match.word)")
+                }
+            }
+        }
+    }
+
     /// Frequencies from the seed, from new words and from increments of known words, before
     /// and after a rebuild folds them in: candidates come by (distance, frequency).
     @Test func vocabularyKeepsFrequencies() {

@@ -186,4 +186,79 @@ func encoded(_ q: String) -> String { q.addingPercentEncoding(withAllowedCharact
             #expect(!(await app.search("q=kettle&typo=false", token: token).hitIDs.contains("boiler-tank")))
         }
     }
+
+    // MARK: Totals
+
+    /// 10 050 matches: a text query past 10 000 answers "gte" 10 000, exact on request;
+    /// 5 025 matches of two words are counted exactly (Xapian's bounds alone are not);
+    /// `limit=0` answers the total and the facets without hits.
+    @Test func totalsAreExactUpTo10000() async throws {
+        try await TestApp.run(redis: .none) { app in
+            let lines = (0..<10_050).map { n in
+                #"{"id":"w\#(n)","title":"Widget \#(n) common \#(n % 2 == 0 ? "even" : "odd") part","brand":"\#(n % 3 == 0 ? "Acme" : "Brio")"}"#
+            }
+            let token = try await app.catalogue(lines, hint: "totals")
+            let many = await app.search("q=common&limit=5", token: token)
+            #expect(many.at("total") == ["value": 10_000, "relation": "gte"])
+            #expect(many.hitIDs.count == 5)
+            #expect(await app.search("q=common&limit=5&exact_total=true", token: token).at("total") == ["value": 10_050, "relation": "eq"])
+            // Facet counts stay exact past the bound.
+            let faceted = await app.search("q=common&limit=1&facets=brand", token: token)
+            #expect(faceted.at("total") == ["value": 10_000, "relation": "gte"])
+            #expect(faceted.at("facets.brand") == [["value": "Brio", "count": 6700], ["value": "Acme", "count": 3350]])
+            #expect(await app.search("q=common+even&typo=false", token: token).at("total") == ["value": 5_025, "relation": "eq"])
+            #expect(await app.search("q=odd+part", token: token).at("total") == ["value": 5_025, "relation": "eq"])
+            let none = await app.search("q=common+even&limit=0&facets=brand", token: token)
+            #expect(none.hitIDs.isEmpty)
+            #expect(none.at("total") == ["value": 5_025, "relation": "eq"])
+            #expect(none.at("facets.brand") == [["value": "Brio", "count": 3350], ["value": "Acme", "count": 1675]])
+            #expect(none.at("page.next_cursor") == .null)
+            #expect(await app.search("limit=0", token: token).at("total") == ["value": 10_050, "relation": "eq"])
+        }
+    }
+
+    // MARK: Tie-break
+
+    /// `settings.ranking.tie_break` orders hits whose text scores tie (three identical
+    /// titles) by popularity, products without it last; a clearly better text match stays
+    /// first however unpopular; other sorts and `null` leave it out.
+    @Test func aTenantTieBreakOrdersHitsWhoseScoresTie() async throws {
+        try await TestApp.run(redis: .none) { app in
+            let token = try await app.catalogue(
+                [
+                    productLine("a-kettle", "Kettle", attributes: #"{"popularity":1}"#),
+                    productLine("b-blue", "Blue steel kettle", attributes: #"{"popularity":10}"#),
+                    productLine("c-blue", "Blue steel kettle", attributes: #"{"popularity":30}"#),
+                    productLine("d-blue", "Blue steel kettle"),
+                    productLine("e-blue", "Blue steel kettle", attributes: #"{"popularity":20.5}"#),
+                ] + (1...8).map { productLine("filler-\($0)", "Another package \($0)") }, hint: "tie")
+            let textOrder = ["a-kettle", "b-blue", "c-blue", "d-blue", "e-blue"]
+            #expect(await app.search("q=kettle&typo=false", token: token).hitIDs == textOrder)
+            let put = try await app.request(
+                .put, "/v1/settings", token: token, json: #"{"ranking":{"tie_break":"attributes.popularity:desc"}}"#)
+            #expect(put.status == 200, "\(put.text)")
+            #expect(put.at("ranking.tie_break") == "attributes.popularity:desc")
+            #expect(try await app.get("/v1/settings", token: token).at("ranking.tie_break") == "attributes.popularity:desc")
+            #expect(await app.search("q=kettle&typo=false", token: token).hitIDs == ["a-kettle", "c-blue", "e-blue", "b-blue", "d-blue"])
+            // Pages continue the same order.
+            let first = await app.search("q=kettle&typo=false&limit=2", token: token)
+            let cursor = try #require(first.at("page.next_cursor")?.stringValue)
+            #expect(await app.search("q=kettle&typo=false&limit=2&cursor=\(encoded(cursor))", token: token).hitIDs == ["e-blue", "b-blue"])
+            #expect(await app.search("q=kettle&typo=false&limit=2&offset=3", token: token).hitIDs == ["b-blue", "d-blue"])
+            #expect(await app.search("q=kettle&typo=false&limit=0", token: token).at("total.value") == 5)
+            let asc = try await app.request(.put, "/v1/settings", token: token, json: #"{"ranking":{"tie_break":"attributes.popularity:asc"}}"#)
+            #expect(asc.status == 200)
+            #expect(await app.search("q=kettle&typo=false", token: token).hitIDs == ["a-kettle", "b-blue", "e-blue", "c-blue", "d-blue"])
+            // Not with another sort first, and gone with null.
+            #expect(
+                await app.search("q=kettle&typo=false&sort=title,_score", token: token).hitIDs
+                    == ["b-blue", "c-blue", "d-blue", "e-blue", "a-kettle"])
+            let off = try await app.request(.put, "/v1/settings", token: token, json: #"{"ranking":null}"#)
+            #expect(off.status == 200)
+            #expect(off.at("ranking") == .null)
+            #expect(await app.search("q=kettle&typo=false", token: token).hitIDs == textOrder)
+            let bad = try await app.request(.put, "/v1/settings", token: token, json: #"{"ranking":{"tie_break":"price"}}"#)
+            #expect(bad.isProblem(400, mentioning: "tie_break"))
+        }
+    }
 }

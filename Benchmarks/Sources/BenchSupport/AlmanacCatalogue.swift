@@ -69,6 +69,7 @@ public final class AlmanacCatalogue: @unchecked Sendable {
         let vocabulary = TypoVocabulary()
         let writer = try ProductIndexWriter(path: configuration.productIndexPath, slots: slots, vocabulary: vocabulary)
         vocabulary.add(counts: try writer.vocabularyEntries())
+        vocabulary.addNames(try writer.nameTerms())
         vocabulary.rebuild()
         try writer.close()
         let readers = ReaderPool(

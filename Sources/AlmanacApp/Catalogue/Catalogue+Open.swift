@@ -18,6 +18,7 @@ extension Catalogue {
             try writer.commit(watermark: writer.lastSeq)
             // With their document frequencies: typo candidates are chosen by (distance, frequency).
             vocabulary.add(counts: try writer.vocabularyEntries())
+            vocabulary.addNames(try writer.nameTerms())
             vocabulary.rebuild()
             return ProjectionBox(CatalogueProjection(writer: writer, store: store, settings: { tenants.settings($0) }))
         }

@@ -81,7 +81,7 @@ public struct SearchSettings: Sendable, Equatable {
 
     /// `{"tie_break": "attributes.popularity:desc"}`: a numeric attribute that orders hits
     /// whose text scores tie within a small band (`band`), as Algolia's custom ranking does
-    /// after its textual criteria (docs/relevance.md, rule 7).
+    /// after its textual criteria (docs/relevance.md, rule 6).
     public struct Ranking: Sendable, Equatable {
         public struct TieBreak: Sendable, Equatable {
             /// The attribute's name (after `attributes.`).

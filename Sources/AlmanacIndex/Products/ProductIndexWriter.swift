@@ -118,6 +118,7 @@ public final class ProductIndexWriter {
         var touched = Set<String>()
         var seen = Set<String>()
         var words: [String: Int] = [:]
+        var names: [String] = []
         // Later rows carry the same (current) body; apply each product once.
         for change in changes.reversed() {
             let unique = Terms.unique(tenant: change.tenant, id: change.id)
@@ -133,6 +134,7 @@ public final class ProductIndexWriter {
                 tenant: change.tenant, product: product, json: Array(json.utf8),
                 stemmer: try stemmers.stemmer(for: language))
             for word in document.words { words[word, default: 0] += 1 }
+            if let name = document.nameTerm { names.append(name) }
             let native = try document.xapianDocument(batch: &batch)
             // `replace_document` by term adds the document when no document holds the term,
             // but finds that out by opening a posting-list cursor (buffers allocated per
@@ -145,6 +147,7 @@ public final class ProductIndexWriter {
             }
         }
         try commit(watermark: watermark)
+        vocabulary.addNames(names)
         if vocabulary.add(counts: words.lazy.map { ($0.key, $0.value) }) { vocabulary.rebuildInBackground() }
         return touched
     }
@@ -152,6 +155,7 @@ public final class ProductIndexWriter {
     /// Adds documents known to be new (a rebuild into an empty index): cheaper than replace.
     public func addNew(_ changes: [ProductIndexChange], settings: (String) -> SearchSettings) throws {
         var words: [String: Int] = [:]
+        var names: [String] = []
         for change in changes {
             guard let json = change.json else { continue }
             let product = try Product(storedJSON: try JSONParser.parse(json))
@@ -159,8 +163,10 @@ public final class ProductIndexWriter {
                 tenant: change.tenant, product: product, json: Array(json.utf8),
                 stemmer: try stemmers.stemmer(for: settings(change.tenant).language))
             for word in document.words { words[word, default: 0] += 1 }
+            if let name = document.nameTerm { names.append(name) }
             try database.add(try document.xapianDocument(batch: &batch))
         }
+        vocabulary.addNames(names)
         if vocabulary.add(counts: words.lazy.map { ($0.key, $0.value) }) { vocabulary.rebuildInBackground() }
     }
 
@@ -192,6 +198,13 @@ public final class ProductIndexWriter {
             else { return }
             out.append((term, freq))
         }
+        return out
+    }
+
+    /// Every `N` name term (to seed the vocabulary's names).
+    public func nameTerms() throws -> [String] {
+        var out: [String] = []
+        try database.forEachTerm(prefix: Terms.name) { term, _ in out.append(term) }
         return out
     }
 

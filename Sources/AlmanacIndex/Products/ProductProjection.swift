@@ -15,7 +15,8 @@ public import AlmanacCore
 /// (`fieldParameters`), so a document's terms never change after it is written.
 /// Field-prefixed copies (`S` title, `A` brand) carry their field's own normalised
 /// frequency, for `title:word` and the title rule. The `N` term holds the id's words, for
-/// the exactness rule. Changing any of this needs a reindex (`formatVersion`).
+/// the exactness rule; `B` terms each two adjacent title words, for the proximity rule
+/// (a term lookup instead of reading positions). Changing any of this needs a reindex (`formatVersion`).
 public struct ProductProjection {
     public var slots: SlotRegistry?
 
@@ -27,14 +28,19 @@ public struct ProductProjection {
         public var weight: Double
         public var b: Double
         public var averageLength: Double
+        /// Index each two adjacent words as one term (`B`), for the proximity rule.
+        public var pairs = false
     }
 
-    /// Title words weigh three times a description word, brand words the same as one; each
+    /// Title words weigh three times a description word, brand and id words the same as one; each
     /// field's length normalisation has BM25's usual b = 0.75 around the corpus average
     /// (title 9.5 words, brand 3, description 56 on the 63k Debian products).
-    public static let title = FieldParameters(prefix: Terms.titleText, weight: 3, b: 0.75, averageLength: 9.5)
+    public static let title = FieldParameters(prefix: Terms.titleText, weight: 3, b: 0.75, averageLength: 9.5, pairs: true)
     public static let brand = FieldParameters(prefix: Terms.brandText, weight: 1, b: 0.75, averageLength: 3)
     public static let description = FieldParameters(prefix: nil, weight: 1, b: 0.75, averageLength: 56)
+    /// The id's words are text too (2.5 words on average), so a query naming a product
+    /// always matches it, whatever its title says.
+    public static let name = FieldParameters(prefix: nil, weight: 1, b: 0.75, averageLength: 2.5)
 
     /// wdf units per unit of normalised frequency.
     public static let wdfScale = 32.0
@@ -60,7 +66,11 @@ public struct ProductProjection {
         doc.data = json
         doc.values[ProductSlot.id] = Array(product.id.utf8)
         let idWords = Tokenizer.words(product.id)
-        if !idWords.isEmpty { doc.addTerm(Self.nameTerm(Self.nameKey(idWords)), wdf: Self.wdf(1)) }
+        if !idWords.isEmpty {
+            let term = Self.nameTerm(Self.nameKey(idWords))
+            doc.addTerm(term, wdf: Self.wdf(1))
+            doc.nameTerm = term
+        }
 
         func exists(_ field: String) { doc.addBoolean(Terms.keyword(Terms.exists, field)) }
         exists("id")
@@ -71,6 +81,7 @@ public struct ProductProjection {
         var text = FieldText()
         var position: UInt32 = 1
         position = text.add(product.title, Self.title, startingAt: position, into: &doc, stemmer: stemmer)
+        position = text.add(product.id, Self.name, startingAt: position, into: &doc, stemmer: stemmer)
         doc.values[ProductSlot.title] = Array(product.title.lowercased().utf8.prefix(200))
         if let brand = product.brand {
             exists("brand")
@@ -164,6 +175,13 @@ struct FieldText {
             guard !stem.isEmpty else { continue }
             stems[Terms.stemmed + stem, default: 0] += unit * Double(tf)
             fieldStems[stem, default: 0] += tf
+        }
+        if field.pairs {
+            var pairs: [String: Int] = [:]
+            for (a, b) in zip(tokens, tokens.dropFirst()) where b.position == a.position + 1 {
+                pairs[Terms.titlePairTerm(a.text, b.text), default: 0] += 1
+            }
+            for (pair, n) in pairs { doc.addTerm(pair, wdf: ProductProjection.wdf(Double(n) / norm)) }
         }
         if let prefix = field.prefix {
             for (word, tf) in fieldWords { doc.addTerm(prefix + word, wdf: ProductProjection.wdf(Double(tf) / norm)) }

@@ -100,18 +100,26 @@ struct ProductSearch {
 
     func run() throws -> ProductSearchResult {
         let stemmer = try XapianStemmer(language: settings.language)
+        // The largest term frequency among the last word's completions (see `manyMatches`).
+        var completionFrequency = 0
         var planner = TextPlanner(
             stemmer: stemmer, settings: settings, vocabulary: vocabulary, fieldPrefixes: ProductSearcher.fieldPrefixes,
-            rules: .products)
+            rules: .products,
+            completions: { [db] prefix, limit in
+                let terms = try db.retryingStaleReads { try db.mostFrequentTerms(prefix: prefix, limit: limit) }
+                completionFrequency = max(completionFrequency, terms.first?.frequency ?? 0)
+                return terms.map(\.term)
+            })
         let textQuery = try text.flatMap { try planner.plan($0) }
         let filterPlanner = FilterPlanner.products.with(slots: slots)
         let tenantTerm = try XapianQuery.term(Terms.keyword(Terms.tenant, tenant))
 
-        func query(filter: TypedFilter?) throws -> XapianQuery {
+        // `ranked`: with the rules' weight-only parts; else the same matches, for counting.
+        func query(filter: TypedFilter?, ranked: Bool = true) throws -> XapianQuery {
             var restriction = tenantTerm
             if let filter { restriction = try .and([tenantTerm, try filterPlanner.plan(filter)]) }
             guard let textQuery else { return restriction }
-            return try .filter(textQuery, restriction)
+            return try .filter(ranked ? textQuery : planner.matchOnly ?? textQuery, restriction)
         }
         let main = try query(filter: filter)
         let hasText = textQuery != nil
@@ -124,7 +132,7 @@ struct ProductSearch {
         var sortKeys = keys.compactMap { k in Self.sortSlot(k.field).map { XapianSearchOptions.SortKey(slot: $0, reverse: k.descending, missingLast: true) } }
         sortKeys.append(.init(slot: ProductSlot.id, reverse: false))
         let byKeys = !scoreFirst && !scoreLater
-        // The tenant's tie-break applies to relevance order (docs/relevance.md, rule 7).
+        // The tenant's tie-break applies to relevance order (docs/relevance.md, rule 6).
         let tieBreak = hasText && scoreFirst && request.sort.first?.descending == true ? settings.ranking?.tieBreak : nil
         let tieSlot = tieBreak.flatMap { slots.existingSlot(for: $0.attribute) }
 
@@ -153,6 +161,19 @@ struct ProductSearch {
         // Totals are exact up to `exactTotalUpTo` matches; past it only when asked, or when
         // every match is visited anyway (no text: the order is by keys; facets count them).
         let exactCounts = !hasText || !request.facets.isEmpty || !ranges.isEmpty || request.exactTotal
+        // Whether the matches certainly number more than `exactTotalUpTo`, so counting them
+        // can stop early: known for one word without a filter, whose matches hold at least
+        // every document of its most frequent term (its stem, the word, a completion), less
+        // the documents of other tenants. The common words that match thousands are where
+        // counting costs most.
+        var manyMatches = false
+        if hasText, !exactCounts, filter == nil, case .term(let t)? = text, t.field == nil {
+            let stem = stemmer.stem(t.word)
+            var largest = max(completionFrequency, try db.termFrequency(t.word))
+            if !stem.isEmpty { largest = max(largest, try db.termFrequency(Terms.stemmed + stem)) }
+            let others = docCount - (try db.termFrequency(Terms.keyword(Terms.tenant, tenant)))
+            manyMatches = largest - others > ProductSearchRequest.exactTotalUpTo
+        }
 
         var options = XapianSearchOptions()
         options.weighting = hasText ? ProductProjection.weighting : .bool
@@ -200,8 +221,11 @@ struct ProductSearch {
             options.maxItems = 0
             options.searchAfter = nil
         }
+        // Count on to `exactTotalUpTo` + 1 (a second, unweighted pass for the count measured
+        // no faster: both visit the same matches).
         if !exactCounts {
-            options.checkAtLeast = max(options.first + options.maxItems, ProductSearchRequest.exactTotalUpTo + 1)
+            options.checkAtLeast = options.first + options.maxItems
+            if !manyMatches { options.checkAtLeast = max(options.checkAtLeast, ProductSearchRequest.exactTotalUpTo + 1) }
         }
         // Matching terms: every hit's to highlight; otherwise only the page's top hit's, for
         // `query.corrected` (the window's first hit, unless the page starts inside it).
@@ -209,10 +233,10 @@ struct ProductSearch {
         if !request.highlight, byKeys || (scoreFirst && cursor == nil) { options.matchingTermsHits = 1 }
 
         var result = try db.search(main, options)
-        if tieSlot != nil {
+        if tieSlot != nil, request.limit > 0 {
             // Widen the window until the run of near-equal scores holding the page's end is
             // whole (or the window holds every match).
-            while result.hits.count == options.maxItems, options.maxItems < Self.tieBreakWindowMax,
+            while !result.hits.isEmpty, result.hits.count == options.maxItems, options.maxItems < Self.tieBreakWindowMax,
                 Self.runEnd(result.hits, containing: min(offset + request.limit, result.hits.count - 1)) == result.hits.count
             {
                 options.maxItems = min(options.maxItems * 2, Self.tieBreakWindowMax)
@@ -245,18 +269,25 @@ struct ProductSearch {
         hits = Array(hits.prefix(request.limit))
 
         // Totals: exact whenever Xapian counted every match (always up to
-        // `exactTotalUpTo`, see checkAtLeast), else that bound as a lower bound.
-        let exact = exactCounts || result.matchesLowerBound == result.matchesUpperBound
-        let total = exact ? result.matchesLowerBound + result.skippedBySearchAfter : ProductSearchRequest.exactTotalUpTo
+        // `exactTotalUpTo`: see checkAtLeast), else that bound as a lower bound.
+        // A text query past the bound says so even when Xapian knew more (facets, a lone
+        // term), so the same query answers the same way; `exact_total=true` counts on.
+        var exact = !manyMatches && (exactCounts || result.matchesLowerBound == result.matchesUpperBound)
+        var total = exact ? result.matchesLowerBound + result.skippedBySearchAfter : ProductSearchRequest.exactTotalUpTo
+        if hasText, !request.exactTotal, total > ProductSearchRequest.exactTotalUpTo {
+            total = ProductSearchRequest.exactTotalUpTo
+            exact = false
+        }
+        let spyResults = result.spyResults
 
         // Facets.
         var facetResults: [String: [FacetBucket]] = [:]
         var priceBuckets: [PriceBucket]?
         for (i, owner) in spyOwners.enumerated() {
             if owner == "_price" {
-                priceBuckets = Self.priceBuckets(result.spyResults[i], request.priceRanges)
+                priceBuckets = Self.priceBuckets(spyResults[i], request.priceRanges)
             } else {
-                facetResults[owner] = Self.buckets(result.spyResults[i], facet: owner, limit: request.facetLimit)
+                facetResults[owner] = Self.buckets(spyResults[i], facet: owner, limit: request.facetLimit)
             }
         }
         for (facet, remainder) in disjunctive {
@@ -265,7 +296,7 @@ struct ProductSearch {
             o.maxItems = 0
             o.checkAtLeast = max(docCount, 1)
             o.spies = [Self.facetSpy(facet)]
-            let r = try db.search(try query(filter: remainder), o)
+            let r = try db.search(try query(filter: remainder, ranked: false), o)
             facetResults[facet] = Self.buckets(r.spyResults[0], facet: facet, limit: request.facetLimit)
         }
         if case .some(let remainder) = priceDisjunctive {
@@ -274,7 +305,7 @@ struct ProductSearch {
             o.maxItems = 0
             o.checkAtLeast = max(docCount, 1)
             o.spies = [.numericRanges(slot: ProductSlot.price, ranges: ranges)]
-            let r = try db.search(try query(filter: remainder), o)
+            let r = try db.search(try query(filter: remainder, ranked: false), o)
             priceBuckets = Self.priceBuckets(r.spyResults[0], request.priceRanges)
         }
 

@@ -2,21 +2,26 @@ import AlmanacCore
 
 /// The catalogue's ranking rules on top of the matching query (docs/relevance.md): the
 /// exact-name rule, the title rule and the proximity rule. They apply to a plain query —
-/// words and phrases without `field:`, exclusions allowed, no `OR` — and only add weight
-/// (the proximity and title rules) or a match by the product's name (the exactness rule).
+/// words and phrases without `field:`, exclusions allowed, no `OR` — and only add weight:
+/// `AND_MAYBE(main, names OR title OR pairs)`, the matches being the main query's (a named
+/// product matches it: its id's words are indexed as text).
 struct RankingRules: Sendable {
     /// Weight factor of the exact-name term per query word. The term is rare (one product
-    /// per tenant), so its BM25 weight is about the largest any query word can have; at
-    /// 4 * (k1 + 1) per word it outweighs everything the other rules give a document (at
-    /// most about 3.6 times a word's largest weight per word: exact 1, stem 1, prefix 0.5,
-    /// correction 0.1, title 0.5, proximity 0.5).
-    var nameScale = 4 * (ProductProjection.k1 + 1)
-    /// The title rule's factor on the words' title-field weights.
-    var titleScale = 0.5
-    /// The proximity rule's factor on each adjacent pair's phrase weight.
+    /// per tenant), so its BM25 weight (with wdf 1 x scale: 1 / (k1 + 1) of the largest) is
+    /// about the largest any query word can have; at 6 * (k1 + 1) per word it outweighs
+    /// everything the other rules give a document (at most about 4.1 times a word's largest
+    /// weight per word: exact 1, stem 1, prefix 0.5, correction 0.1, title 1, proximity 0.25
+    /// for each of its two pairs).
+    var nameScale = 6 * (ProductProjection.k1 + 1)
+    /// The title rule's factor on the words' title-field stem weights.
+    var titleScale = 1.0
+    /// The proximity rule's factor on each adjacent pair's title-pair term weight.
     var proximityScale = 0.25
     /// Corrected names tried at most (single corrections first, then pairs).
     var maxNameCorrections = 24
+    /// Adjacent pairs the proximity rule checks, and the longest query whose names are
+    /// tried with two corrections (a 1 KiB query holds some 200 words).
+    var maxPairs = 8
 
     static let products = RankingRules()
 }
@@ -63,7 +68,7 @@ struct PlainQuery {
 }
 
 extension TextPlanner {
-    /// `main` with the rules applied: `OR(AND_MAYBE(main, title OR proximity), names)`.
+    /// `main` with the rules applied: `AND_MAYBE(main, names OR title OR proximity)`.
     mutating func applyRules(_ rules: RankingRules, to main: XapianQuery, query: TextQuery, stopWords: Set<String>) throws
         -> XapianQuery
     {
@@ -71,33 +76,22 @@ extension TextPlanner {
         var bonuses: [XapianQuery] = []
         let content = plain.words.filter { !stopWords.contains($0.word) }
         if !content.isEmpty { bonuses.append(try titleRule(content, scale: rules.titleScale)) }
-        for (a, b) in zip(plain.words, plain.words.dropFirst()) where a.phrase == nil || a.phrase != b.phrase {
-            bonuses.append(try .scaleWeight(.phrase([.term(a.word), .term(b.word)], window: 2), rules.proximityScale))
+        let pairs = zip(plain.words, plain.words.dropFirst()).filter { $0.0.phrase == nil || $0.0.phrase != $0.1.phrase }
+        for (a, b) in pairs.prefix(rules.maxPairs) {
+            bonuses.append(try .scaleWeight(.term(Terms.titlePairTerm(a.word, b.word)), rules.proximityScale))
         }
-        var result = main
-        if !bonuses.isEmpty { result = try .andMaybe(main, bonuses.count == 1 ? bonuses[0] : try .or(bonuses)) }
-        let names = try nameRule(plain, rules)
-        return names.isEmpty ? result : try .or([result] + names)
+        bonuses.append(contentsOf: try nameRule(plain, rules))
+        if bonuses.isEmpty { return main }
+        return try .andMaybe(main, bonuses.count == 1 ? bonuses[0] : try .or(bonuses))
     }
 
-    /// Every word in the title, as typed, by its stem or through a correction (weighted as
-    /// in the matching query).
+    /// Every word in the title, as typed or by its stem: one term per word, the title's
+    /// stem term (`ZS`), which every title word's document holds beside the word.
     private func titleRule(_ words: [PlainQuery.Word], scale: Double) throws -> XapianQuery {
         let title = Terms.titleText
         let parts = try words.map { w -> XapianQuery in
-            var forms = [try XapianQuery.term(title + w.word)]
             let stem = stemmer.stem(w.word)
-            if !stem.isEmpty { forms.append(try .term(Terms.stemmed + title + stem)) }
-            var byDistance: [Int: [XapianQuery]] = [:]
-            for c in corrections[w.word] ?? [] {
-                let s = stemmer.stem(c.word)
-                if s == stem { continue }
-                byDistance[c.distance, default: []].append(try .term(s.isEmpty ? title + c.word : Terms.stemmed + title + s))
-            }
-            for (distance, group) in byDistance.sorted(by: { $0.key < $1.key }) {
-                forms.append(try .scaleWeight(group.count == 1 ? group[0] : try .synonym(group), Self.typoScale(distance)))
-            }
-            return forms.count == 1 ? forms[0] : try .or(forms)
+            return try .term(stem.isEmpty ? title + w.word : Terms.stemmed + title + stem)
         }
         return try .scaleWeight(parts.count == 1 ? parts[0] : try .and(parts), scale)
     }
@@ -115,7 +109,7 @@ extension TextPlanner {
             let edits = settings.typo.maxEdits(for: word)
             if edits > 0, TypoVocabulary.isEligible(word) {
                 let found = corrections[word] ?? vocabulary.candidates(for: word, maxDistance: edits)
-                options.append(Array(found.prefix(4)))
+                options.append(Array(found.prefix(8)))
             } else {
                 options.append([])
             }
@@ -124,7 +118,7 @@ extension TextPlanner {
         for i in words.indices {
             for (rank, c) in options[i].enumerated() { combos.append(([i: c], Double(c.distance) + 0.01 * Double(rank))) }
         }
-        if words.count >= 2 {
+        if words.count >= 2, words.count <= rules.maxPairs {
             for i in words.indices {
                 for j in words.indices where j > i {
                     for (ri, a) in options[i].prefix(2).enumerated() {
@@ -136,10 +130,15 @@ extension TextPlanner {
             }
         }
         combos.sort { $0.cost < $1.cost }
-        for combo in combos.prefix(rules.maxNameCorrections) {
+        combos = Array(combos.prefix(rules.maxNameCorrections))
+        let terms = combos.map { combo in
             var corrected = words
             for (i, c) in combo.replacements { corrected[i] = c.word }
-            let term = ProductProjection.nameTerm(ProductProjection.nameKey(corrected))
+            return ProductProjection.nameTerm(ProductProjection.nameKey(corrected))
+        }
+        // Only names some product has: most corrections spell none.
+        let known = vocabulary.knownNames(terms)
+        for (combo, term) in zip(combos, terms) where known.contains(term) {
             guard nameCorrections[term] == nil else { continue }
             var map: [String: String] = [:]
             for (i, c) in combo.replacements { map[words[i]] = c.word }

@@ -27,6 +27,9 @@ struct TextPlanner {
     let fieldPrefixes: [String: String]
     /// The catalogue's ranking rules (nil: matching and BM25 only, as for events).
     let rules: RankingRules?
+    /// The most frequent terms starting with a prefix, at most n, for the last word's prefix
+    /// expansion (nil: Xapian's wildcard expansion).
+    let completions: ((String, Int) throws -> [String])?
 
     /// A correction of a query word: how far, and its place among the word's candidates
     /// (ordered by distance, then document frequency).
@@ -45,16 +48,20 @@ struct TextPlanner {
     var corrections: [String: [TypoTrie.Match]] = [:]
     /// `N` terms of corrected names -> the corrections that spell them.
     var nameCorrections: [String: [String: String]] = [:]
+    /// The planned query without the rules (which only add weight): the same matches,
+    /// cheaper to count (set by `plan`).
+    var matchOnly: XapianQuery?
 
     init(
         stemmer: any Stemming, settings: SearchSettings, vocabulary: TypoVocabulary?, fieldPrefixes: [String: String],
-        rules: RankingRules? = nil
+        rules: RankingRules? = nil, completions: ((String, Int) throws -> [String])? = nil
     ) {
         self.stemmer = stemmer
         self.settings = settings
         self.vocabulary = vocabulary
         self.fieldPrefixes = fieldPrefixes
         self.rules = rules
+        self.completions = completions
     }
 
     /// nil when nothing remains (only stop words).
@@ -63,6 +70,7 @@ struct TextPlanner {
         let keepStopWords = query.positiveTerms.allSatisfy { stop.contains($0.word) }
         let stopWords = keepStopWords ? [] : stop
         guard let main = try node(query, stopWords: stopWords) else { return nil }
+        matchOnly = main
         guard let rules else { return main }
         return try applyRules(rules, to: main, query: query, stopWords: stopWords)
     }
@@ -168,10 +176,18 @@ struct TextPlanner {
         exactTerms[word, default: []].formUnion(exactSet)
         var parts = [exact.count == 1 ? exact[0] : try .or(exact)]
         if term.isPrefix, word.unicodeScalars.count >= 2 {
-            parts.append(
-                try .scaleWeight(
-                    .wildcard(prefix: prefix + word, maxExpansion: Self.prefixExpansion, limit: .mostFrequent, combiner: .synonym),
-                    Self.prefixScale))
+            if let completions {
+                let terms = try completions(prefix + word, Int(Self.prefixExpansion))
+                if !terms.isEmpty {
+                    let group = try terms.map { try XapianQuery.term($0) }
+                    parts.append(try .scaleWeight(group.count == 1 ? group[0] : try .synonym(group), Self.prefixScale))
+                }
+            } else {
+                parts.append(
+                    try .scaleWeight(
+                        .wildcard(prefix: prefix + word, maxExpansion: Self.prefixExpansion, limit: .mostFrequent, combiner: .synonym),
+                        Self.prefixScale))
+            }
         }
         if let vocabulary {
             let edits = settings.typo.maxEdits(for: word)

@@ -19,6 +19,8 @@ public struct IndexDocument: Sendable, Equatable {
     public var data: [UInt8] = []
     /// Unprefixed words seen in the text (for the typo vocabulary).
     public var words: Set<String> = []
+    /// The product's `N` name term (for the vocabulary's names).
+    public var nameTerm: String?
 
     public init(uniqueTerm: String) {
         self.uniqueTerm = uniqueTerm

@@ -34,6 +34,10 @@ public enum Terms {
     /// Products: the id's words (`N` + "rafkill data" for `rafkill-data`), one scored term
     /// per document for the exactness rule (docs/relevance.md).
     public static let name = "N"
+    /// Products: two adjacent title words (`B` + "web server"), for the proximity rule.
+    public static let titlePair = "B"
+
+    public static func titlePairTerm(_ a: String, _ b: String) -> String { keyword(titlePair, a + " " + b) }
 
     /// Xapian's term length limit is 245 bytes; longer keyword values are hashed.
     static let maxTermBytes = 240

@@ -23,6 +23,8 @@ public final class TypoVocabulary: Sendable {
         /// Frequency increments of words in the trie.
         var increments: [String: Int] = [:]
         var rebuilding = false
+        /// The products' `N` name terms (never removed: a stale one only costs a term).
+        var names: Set<String> = []
     }
 
     private let state: Mutex<State>
@@ -66,6 +68,17 @@ public final class TypoVocabulary: Sendable {
             }
             return s.recent.count > rebuildThreshold
         }
+    }
+
+    /// Adds products' `N` name terms, so the exactness rule tries a corrected query as a
+    /// name only when some product has that name.
+    public func addNames<S: Sequence>(_ terms: S) where S.Element == String {
+        state.withLock { s in for term in terms { s.names.insert(term) } }
+    }
+
+    /// The given name terms that some product has (or had).
+    public func knownNames(_ terms: [String]) -> Set<String> {
+        state.withLock { s in Set(terms.filter { s.names.contains($0) }) }
     }
 
     /// A word's document frequency as the vocabulary knows it (0 when unknown).
