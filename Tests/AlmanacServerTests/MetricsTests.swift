@@ -94,6 +94,13 @@ import HTTPTypes
             #expect(value(#"almanac_index_lag_seconds{index="products"}"#) == 0)
             #expect(value(#"almanac_cache_lookups_total{status="miss"}"#) == 1)
             #expect(value(#"almanac_cache_lookups_total{status="hit"}"#) == 1)
+            // Both levels: the repeat is a near hit; the first missed near, then Redis.
+            #expect(value(#"almanac_near_cache_lookups_total{result="hit"}"#) == 1)
+            #expect(value(#"almanac_near_cache_lookups_total{result="miss"}"#) == 1)
+            #expect(value(#"almanac_redis_cache_lookups_total{result="miss"}"#) == 1)
+            #expect(value(#"almanac_redis_cache_lookups_total{result="hit"}"#) == 0)
+            #expect(value("almanac_near_cache_entries") == 1)
+            #expect((value("almanac_near_cache_bytes") ?? 0) > 100)
             #expect(body.contains(#"almanac_http_request_duration_seconds_count{route="/v1/products/search",method="GET"} 2"#), "\(body)")
             #expect(body.contains(#"almanac_http_request_duration_seconds_bucket{route="/v1/products/_bulk",method="POST",le="+Inf"} 1"#))
         }

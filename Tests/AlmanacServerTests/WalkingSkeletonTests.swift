@@ -132,7 +132,13 @@ let kettle = #"{"title":"Electric kettle","description":"Boils water fast.","bra
                 #expect(try await app.get("/v1/products/search?q=kettle", token: token)["cache"] == "miss")
                 #expect(try await app.get("/ready", token: nil)["redis"] == "up")
                 await redis.stop()
-                let reply = try await app.get("/v1/products/search?q=kettle", token: token)
+                // The same query again is answered by the near cache, in process.
+                let repeated = try await app.get("/v1/products/search?q=kettle", token: token)
+                #expect(repeated.status == 200)
+                #expect(repeated["cache"] == "hit")
+                #expect(repeated.hitIDs == ["k1"])
+                // Another one is computed, with the cache off.
+                let reply = try await app.get("/v1/products/search?q=kettles", token: token)
                 #expect(reply.status == 200)
                 #expect(reply["cache"] == "off")
                 #expect(reply.hitIDs == ["k1"])

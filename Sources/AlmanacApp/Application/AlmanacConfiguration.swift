@@ -14,6 +14,11 @@ public struct AlmanacConfiguration: Sendable {
     public var masterKeyFile: String?
     /// Cached responses live this long (a new generation makes them unreachable sooner).
     public var cacheTTLSeconds: Int = 300
+    /// The in-process first level of the cache, in bytes (0: Redis only). Keyed like Redis,
+    /// so a write invalidates both at once.
+    public var nearCacheBytes: Int = 64 << 20
+    /// Redis connections in the pool (each with its own `Executors.cacheIO` thread).
+    public var cacheConnections: Int = 4
 
     /// What an acknowledged write survives: `fsync` (default; power loss) or `process`
     /// (the process dying). docs/operations.md measures both.
@@ -175,6 +180,9 @@ public struct AlmanacConfiguration: Sendable {
                 timeouts.bodyMinBytesPerSecond = v.numberValue!
             case ("idle_timeout_seconds", let v) where v.numberValue.map({ $0 > 0 }) == true: timeouts.idleSeconds = v.numberValue!
             case ("cache_ttl_seconds", let v) where v.integerValue != nil: cacheTTLSeconds = Int(v.integerValue!)
+            case ("cache_connections", let v) where v.integerValue.map({ (1...64).contains($0) }) == true:
+                cacheConnections = Int(v.integerValue!)
+            case ("near_cache_bytes", let v) where v.integerValue.map({ $0 >= 0 }) == true: nearCacheBytes = Int(v.integerValue!)
             case ("token_lifetime_seconds", let v) where v.integerValue.map({ (60...86_400).contains($0) }) == true:
                 auth.tokenLifetimeSeconds = Int(v.integerValue!)
             case ("issuer", .string(let s)): auth.issuer = s

@@ -2,7 +2,7 @@ public import AlmanacCore
 public import AlmanacStore
 import Foundation
 import NIOPosix
-import AlmanacCache
+public import AlmanacCache
 import AlmanacIndex
 
 extension AlmanacServices {
@@ -18,6 +18,8 @@ extension AlmanacServices {
         let head = (try? await store.headSeq()) ?? -1
         let productSeq = catalogue.watermark.value
         var redis: JSONValue = "off"
+        // Near-cache hits never reach Redis, so ask it: the breaker's state is then current.
+        if let pool = cache.pool { _ = await pool.ping() }
         if let status = cache.status { redis = .string(status == .up ? "up" : "down") }
         var indexes = JSONObject()
         indexes["products"] = ["indexed_seq": .int(productSeq), "lag": .int(max(0, head - productSeq))]
@@ -60,7 +62,7 @@ extension AlmanacServices {
         let directories = [("products", configuration.productIndexPath), ("events", configuration.eventIndexDirectory)]
         let store = store
         var figures = OperationalFigures()
-        if let read = try? await threadPool.runIfActive({ () -> (Int64, Double, Double, [String: Double]) in
+        if let read = try? await executors.batch.runIfActive({ () -> (Int64, Double, Double, [String: Double]) in
             let now = Timestamp.now()
             func age(_ t: Timestamp?) -> Double { t.map { max(0, Double(now.microseconds - $0.microseconds) / 1e6) } ?? 0 }
             var sizes: [String: Double] = [:]
@@ -83,6 +85,9 @@ extension AlmanacServices {
         figures.indexes["events", default: .init(indexedSeq: eventSeq)].documents = eventDocuments
         figures.cacheUp = cache.status == .up
         figures.cacheErrors = cache.errorCount
+        figures.redisHits = cache.redisHitCount
+        figures.redisMisses = cache.redisMissCount
+        figures.near = cache.near?.figures
         figures.storageFaults = Set(store.health.faults.map(\.component))
         (figures.commits, figures.groupedWrites) = store.groupCommitCounts
         return figures
@@ -104,6 +109,10 @@ public struct OperationalFigures: Sendable {
     public var indexes: [String: Index] = [:]
     public var cacheUp = false
     public var cacheErrors = 0
+    public var redisHits = 0
+    public var redisMisses = 0
+    /// nil without a near cache.
+    public var near: NearCache.Figures?
     public var storageFaults: Set<StorageComponent> = []
     public var commits = 0
     public var groupedWrites = 0

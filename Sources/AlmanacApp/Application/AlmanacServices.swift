@@ -23,56 +23,54 @@ public final class AlmanacServices: Sendable {
     public let store: Store
     let tenants: TenantState
     let cache: QueryCache
-    let threadPool: NIOThreadPool
-    let ownsThreadPool: Bool
+    let executors: Executors
 
     /// Opens the data directory (creating it), runs migrations, opens the indexes and
     /// resumes their indexers from their stored `last_seq`.
+    ///
+    /// - Parameter threadPool: one started pool for every kind of blocking work (tests);
+    ///   by default each kind gets pools of its own (``Executors``), shut down on close.
     public static func open(
         _ configuration: AlmanacConfiguration, logger: Logger, threadPool: NIOThreadPool? = nil
     ) async throws -> AlmanacServices {
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory + "/index", withIntermediateDirectories: true)
-        let pool: NIOThreadPool
-        if let threadPool {
-            pool = threadPool
-        } else {
-            pool = NIOThreadPool(numberOfThreads: max(4, ProcessInfo.processInfo.activeProcessorCount * 2))
-            pool.start()
-        }
+        let executors = threadPool.map(Executors.shared) ?? Executors.start(for: configuration)
         do {
-            return try await open(configuration, logger: logger, pool: pool, ownsPool: threadPool == nil)
+            return try await open(configuration, logger: logger, executors: executors)
         } catch {
-            // A failed start must not leave a running pool behind (NIO asserts on that).
-            if threadPool == nil { try? await pool.shutdownGracefully() }
+            // A failed start must not leave running pools behind (NIO asserts on that).
+            await executors.shutdown()
             throw error
         }
     }
 
     private static func open(
-        _ configuration: AlmanacConfiguration, logger: Logger, pool: NIOThreadPool, ownsPool: Bool
+        _ configuration: AlmanacConfiguration, logger: Logger, executors: Executors
     ) async throws -> AlmanacServices {
-        let store = try await pool.runIfActive { try Store(path: configuration.storePath, options: configuration.storeOptions, logger: logger) }
+        let store = try await executors.batch.runIfActive {
+            try Store(path: configuration.storePath, options: configuration.storeOptions, logger: logger)
+        }
         let tenants = TenantState()
         if let languages = try? XapianStemmer.availableLanguages() { SearchLanguages.set(languages) }
         try tenants.load(from: store)
-        let cache = try await openCache(configuration, threadPool: pool, logger: logger)
+        let cache = try await openCache(configuration, threadPool: executors.cacheIO, logger: logger)
         let signals = ChangeSignals()
         let catalogue = try await Catalogue.open(
-            configuration, store: store, tenants: tenants, cache: cache, threadPool: pool, signals: signals, logger: logger)
+            configuration, store: store, tenants: tenants, cache: cache, executors: executors, signals: signals, logger: logger)
         let timeline = try await Timeline.open(
-            configuration, store: store, tenants: tenants, cache: cache, threadPool: pool, signals: signals, logger: logger)
+            configuration, store: store, tenants: tenants, cache: cache, executors: executors, signals: signals, logger: logger)
         signals.set([catalogue.indexer.signal, timeline.indexer.signal])
 
         let masterKey = try MasterKey.resolve(
             explicitPath: configuration.masterKeyFile, dataDirectory: configuration.dataDirectory, logger: logger)
         let tokens = TokenService(
             store: store, keyring: Keyring(store: store, masterKey: masterKey), configuration: configuration.auth.tokenService,
-            blocking: BlockingWork(pool), logger: logger)
+            blocking: BlockingWork(executors.batch), logger: logger)
         try await tokens.start()
 
         return AlmanacServices(
             configuration: configuration, logger: logger, catalogue: catalogue, timeline: timeline, tokens: tokens, store: store,
-            tenants: tenants, cache: cache, threadPool: pool, ownsThreadPool: ownsPool)
+            tenants: tenants, cache: cache, executors: executors)
     }
 
     private static func openCache(_ configuration: AlmanacConfiguration, threadPool: NIOThreadPool, logger: Logger) async throws -> QueryCache {
@@ -80,16 +78,18 @@ public final class AlmanacServices: Sendable {
             logger.notice("running without a cache (--no-cache)")
             return .disabled
         }
-        let redis = RedisPool(configuration: .init(url: try RedisURL(url)), threadPool: threadPool, logger: logger)
+        let redis = RedisPool(
+            configuration: .init(url: try RedisURL(url), maxConnections: configuration.cacheConnections), threadPool: threadPool,
+            logger: logger)
         if await redis.ping() == false {
             logger.warning("Redis at \(url) is unreachable: running uncached until it answers")
         }
-        return QueryCache(pool: redis, logger: logger)
+        return QueryCache(pool: redis, nearBytes: configuration.nearCacheBytes, logger: logger)
     }
 
     init(
         configuration: AlmanacConfiguration, logger: Logger, catalogue: Catalogue, timeline: Timeline, tokens: TokenService,
-        store: Store, tenants: TenantState, cache: QueryCache, threadPool: NIOThreadPool, ownsThreadPool: Bool
+        store: Store, tenants: TenantState, cache: QueryCache, executors: Executors
     ) {
         self.configuration = configuration
         self.logger = logger
@@ -99,8 +99,7 @@ public final class AlmanacServices: Sendable {
         self.store = store
         self.tenants = tenants
         self.cache = cache
-        self.threadPool = threadPool
-        self.ownsThreadPool = ownsThreadPool
+        self.executors = executors
     }
 
     /// The background services, for the application's service group.
@@ -138,7 +137,7 @@ public final class AlmanacServices: Sendable {
         timeline.readers.close()
         cache.pool?.close()
         try? store.close()
-        if ownsThreadPool { try? await threadPool.shutdownGracefully() }
+        await executors.shutdown()
     }
 }
 

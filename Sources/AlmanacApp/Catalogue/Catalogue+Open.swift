@@ -9,11 +9,11 @@ extension Catalogue {
     /// vocabulary and prepares the indexer.
     static func open(
         _ configuration: AlmanacConfiguration, store: Store, tenants: TenantState, cache: QueryCache,
-        threadPool: NIOThreadPool, signals: ChangeSignals, logger: Logger
+        executors: Executors, signals: ChangeSignals, logger: Logger
     ) async throws -> Catalogue {
         let slots = SlotRegistry(path: configuration.productSlotsPath)
         let vocabulary = TypoVocabulary()
-        let box = try await threadPool.runIfActive { () -> ProjectionBox<CatalogueProjection> in
+        let box = try await executors.batch.runIfActive { () -> ProjectionBox<CatalogueProjection> in
             let writer = try ProductIndexWriter(path: configuration.productIndexPath, slots: slots, vocabulary: vocabulary)
             try writer.commit(watermark: writer.lastSeq)
             // With their document frequencies: typo candidates are chosen by (distance, frequency).
@@ -22,12 +22,12 @@ extension Catalogue {
             vocabulary.rebuild()
             return ProjectionBox(CatalogueProjection(writer: writer, store: store, settings: { tenants.settings($0) }))
         }
-        let readers = ReaderPool(paths: [configuration.productIndexPath], capacity: configuration.index.readers, threadPool: threadPool)
+        let readers = ReaderPool(paths: [configuration.productIndexPath], capacity: configuration.index.readers, threadPool: executors.reads)
         tenants.setBaseGeneration(.products, box.projection.lastSeq)
         let indexer = ProjectionService(
             name: "product", driver: ProjectionDriver(
                 box.projection, batchSize: configuration.index.batchSize, pruneInterval: configuration.index.pruneInterval),
-            threadPool: threadPool, pollInterval: configuration.index.pollInterval, logger: logger,
+            threadPool: executors.batch, pollInterval: configuration.index.pollInterval, logger: logger,
             health: (store.health, .productIndex)
         ) { touched, seq in
             readers.publish()

@@ -11,25 +11,25 @@ extension Timeline {
     /// the resident columns from the store and prepares the indexer.
     static func open(
         _ configuration: AlmanacConfiguration, store: Store, tenants: TenantState, cache: QueryCache,
-        threadPool: NIOThreadPool, signals: ChangeSignals, logger: Logger
+        executors: Executors, signals: ChangeSignals, logger: Logger
     ) async throws -> Timeline {
         let directory = configuration.eventIndexDirectory
         let columns = EventColumnStore()
         let slots = SlotRegistry(path: configuration.eventSlotsPath)
         let retentionDays = configuration.events.retentionDays
-        let box = try await threadPool.runIfActive { () -> ProjectionBox<TimelineProjection> in
+        let box = try await executors.batch.runIfActive { () -> ProjectionBox<TimelineProjection> in
             let writer = try EventIndexWriter(directory: directory, slots: slots, columns: columns, logger: logger)
             return ProjectionBox(TimelineProjection(
                 writer: writer, store: store, retentionDays: retentionDays, language: { tenants.settings($0).language }))
         }
-        let readers = EventReaders(directory: directory, capacity: configuration.index.readers, threadPool: threadPool)
+        let readers = EventReaders(directory: directory, capacity: configuration.index.readers, threadPool: executors.reads)
         let epoch = CacheEpoch()
         // The timeline takes bigger batches: an event is cheaper to index than a product.
         let driver = ProjectionDriver(box.projection, batchSize: max(configuration.index.batchSize, 10_000))
         let retention = TimelineRetention(
             days: retentionDays, store: store, readers: readers, columns: columns, epoch: epoch, logger: logger)
         let indexer = ProjectionService(
-            name: "event", driver: driver, threadPool: threadPool, pollInterval: configuration.index.pollInterval, logger: logger,
+            name: "event", driver: driver, threadPool: executors.batch, pollInterval: configuration.index.pollInterval, logger: logger,
             periodic: retentionDays > 0
                 ? .init(interval: .seconds(3600)) { _ = try await retention.enforce(on: $0, now: .now()) } : nil,
             health: (store.health, .eventIndex)
@@ -43,7 +43,7 @@ extension Timeline {
             minSeqWait: configuration.limits.minSeqWait, watermark: indexer.watermark, epoch: epoch,
             changesCommitted: { signals.notify() })
         let timeline = Timeline(
-            store: store, searcher: EventSearcher(readers: readers, columns: columns, slots: slots), readers: readers,
+            store: store, searcher: EventSearcher(readers: readers, columns: columns, slots: slots, batch: executors.batch), readers: readers,
             columns: columns, indexer: indexer, context: context, limits: configuration.limits, retention: retention)
         // Retention first, so expired months are neither loaded nor searchable.
         try await timeline.enforceRetention()
@@ -51,7 +51,7 @@ extension Timeline {
         readers.register(months)
         let started = Date()
         let retainFrom = EventRetention.firstKeptMonth(days: retentionDays, now: .now())
-        let loaded = try await threadPool.runIfActive {
+        let loaded = try await executors.batch.runIfActive {
             try EventColumnLoader.load(store: store, into: columns, through: through, retainFrom: retainFrom)
         }
         if loaded > 0 {

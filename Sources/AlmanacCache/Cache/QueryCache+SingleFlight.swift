@@ -65,10 +65,13 @@ extension QueryCache {
         do {
             if let bytes = try await pool.get(key) {
                 noteSuccess()
+                redisHits.wrappingAdd(1, ordering: .relaxed)
+                near?.put(key, bytes: bytes, ttl: ttl)
                 finish(key, with: .value(bytes, .hit), keep: false)
                 return (bytes, .hit)
             }
             noteSuccess()
+            redisMisses.wrappingAdd(1, ordering: .relaxed)
         } catch {
             noteFailure(error)
             status = .off
@@ -82,6 +85,9 @@ extension QueryCache {
             throw error
         }
 
+        // Kept near also when Redis failed: the key holds the generation, so it cannot
+        // answer for a later state of the tenant.
+        near?.put(key, bytes: bytes, ttl: ttl)
         guard status == .miss, ttl > 0 else {
             finish(key, with: .value(bytes, status), keep: false)
             return (bytes, status)

@@ -1,8 +1,10 @@
 public import Logging
 import Synchronization
 
-/// The hot-query cache: rendered search and aggregate responses in Redis, keyed by
-/// ``CacheKey``, with a TTL, and single-flight per key inside the process.
+/// The hot-query cache, two levels keyed alike by ``CacheKey``: a ``NearCache`` of rendered
+/// answers inside the process, then Redis (shared by every node), each with a TTL; and
+/// single-flight per key inside the process. A near hit never leaves the calling thread;
+/// a Redis hit or a computed answer is kept near for the next one.
 ///
 /// Redis is optional and never fails a request: without a pool (``disabled``), or while
 /// Redis is down or failing, ``fetch(key:ttl:compute:)`` computes and answers
@@ -14,15 +16,27 @@ public final class QueryCache: Sendable {
 
     /// The pool behind the cache; `nil` when disabled.
     public let pool: RedisPool?
+    /// The first level; `nil` when disabled or configured to 0 bytes.
+    public let near: NearCache?
     let logger: Logger
     let state = Mutex(State())
     private let failures = Atomic<Int>(0)
+    let redisHits = Atomic<Int>(0)
+    let redisMisses = Atomic<Int>(0)
+
+    /// Lookups that reached Redis and found the key, for `/metrics`.
+    public var redisHitCount: Int { redisHits.load(ordering: .relaxed) }
+    /// Lookups that reached Redis and did not find the key.
+    public var redisMissCount: Int { redisMisses.load(ordering: .relaxed) }
 
     /// Redis failures (lookups and stores that errored) since the start, for `/metrics`.
     public var errorCount: Int { failures.load(ordering: .relaxed) }
 
-    public init(pool: RedisPool?, logger: Logger = Logger(label: "almanac.cache")) {
+    /// - Parameter nearBytes: the near cache's budget (0: Redis only). Without a pool there
+    ///   is no cache at all, near or shared (`--no-cache`).
+    public init(pool: RedisPool?, nearBytes: Int = 0, logger: Logger = Logger(label: "almanac.cache")) {
         self.pool = pool
+        near = pool != nil && nearBytes > 0 ? NearCache(capacityBytes: nearBytes) : nil
         self.logger = logger
     }
 
@@ -64,13 +78,15 @@ public final class QueryCache: Sendable {
     /// takes over. Only errors of `compute` (or the caller's own cancellation) are thrown.
     ///
     /// - Returns: `.hit` with the stored bytes unchanged, `.miss` after computing and
-    ///   storing, `.off` after computing without Redis (disabled, down or failing).
+    ///   storing, `.off` after computing without Redis (disabled, down or failing). A near
+    ///   hit is a `.hit` too: the bytes are the ones Redis holds or held under that key.
     public func fetch(
         key: String,
         ttl: Int,
         compute: @Sendable () async throws -> [UInt8]
     ) async throws -> (bytes: [UInt8], status: CacheStatus) {
         guard let pool else { return (try await compute(), .off) }
+        if let near, let bytes = near.get(key) { return (bytes, .hit) }
         while true {
             switch state.withLock({ $0.join(key) }) {
             case .lead:

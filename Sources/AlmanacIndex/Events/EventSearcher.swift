@@ -1,5 +1,5 @@
 public import AlmanacCore
-import NIOPosix
+public import NIOPosix
 
 /// One page of a timeline search.
 public struct EventSearchResult: Sendable {
@@ -18,11 +18,19 @@ public struct EventSearcher: Sendable {
     public let slots: SlotRegistry
     public let zones: ZoneResolver
     public var maxBuckets = 10_000
+    /// Where aggregations run once their values are in memory (columns or collected):
+    /// batch work, off the request path's read threads.
+    let batch: NIOThreadPool
 
-    public init(readers: EventReaders, columns: EventColumnStore, slots: SlotRegistry, zones: @escaping ZoneResolver = EventTimeZones.resolve) {
+    /// - Parameter batch: the pool aggregations run on (default: the readers' own).
+    public init(
+        readers: EventReaders, columns: EventColumnStore, slots: SlotRegistry, batch: NIOThreadPool? = nil,
+        zones: @escaping ZoneResolver = EventTimeZones.resolve
+    ) {
         self.readers = readers
         self.columns = columns
         self.slots = slots
+        self.batch = batch ?? readers.threadPool
         self.zones = zones
     }
 
@@ -107,14 +115,14 @@ public struct EventSearcher: Sendable {
                 columns: resident, filter: plan.filter.map { ColumnFilter($0, columns: resident) }, range: request.range,
                 aggregations: request.aggregations, zones: zones, maxBuckets: maxBuckets)
             _ = try aggregator.prepareBuckets(range: request.range)
-            return try await readers.threadPool.runIfActive { try aggregator.run() }
+            return try await batch.runIfActive { try aggregator.run() }
         }
         _ = try ColumnAggregator(
             columns: TenantColumns(), filter: nil, range: request.range, aggregations: request.aggregations, zones: zones,
             maxBuckets: maxBuckets
         ).prepareBuckets(range: request.range)
         let collect = try await collect(plan, request: request)
-        return try await readers.threadPool.runIfActive {
+        return try await batch.runIfActive {
             var result = try ColumnAggregator(
                 columns: collect(), filter: nil, range: request.range, aggregations: request.aggregations, zones: zones,
                 maxBuckets: maxBuckets

@@ -23,6 +23,11 @@ public final class AppMetrics: Sendable {
         ("almanac_http_timeouts_total", .counter, "Connections the HTTP edge closed for slow or idle clients, by phase (header, body, idle)."),
         ("almanac_cache_lookups_total", .counter, "Search and aggregate responses by cache outcome (hit, miss, off: computed without Redis)."),
         ("almanac_cache_errors_total", .counter, "Redis commands of the query cache that failed."),
+        ("almanac_near_cache_lookups_total", .counter, "Lookups in the in-process near cache, by result (hit, miss)."),
+        ("almanac_near_cache_evictions_total", .counter, "Answers the near cache dropped to stay within its byte budget."),
+        ("almanac_near_cache_bytes", .gauge, "Bytes the near cache holds (answers, keys and bookkeeping)."),
+        ("almanac_near_cache_entries", .gauge, "Answers the near cache holds."),
+        ("almanac_redis_cache_lookups_total", .counter, "Lookups that reached Redis (after a near-cache miss), by result (hit, miss)."),
         ("almanac_redis_up", .gauge, "1 when the Redis query cache answers, 0 when it is down or not configured."),
         ("almanac_store_head_seq", .gauge, "The highest sequence number committed to the store."),
         ("almanac_products_indexed_seq", .gauge, "The sequence number the product index has applied."),
@@ -55,6 +60,10 @@ public final class AppMetrics: Sendable {
 
     public init() {
         for status in ["hit", "miss", "off"] { counter("almanac_cache_lookups_total", [("status", status)]) }
+        for result in ["hit", "miss"] {
+            counter("almanac_near_cache_lookups_total", [("result", result)])
+            counter("almanac_redis_cache_lookups_total", [("result", result)])
+        }
         for phase in EdgeTimeout.Phase.allCases { counter("almanac_http_timeouts_total", [("phase", phase.rawValue)]) }
         for component in StorageComponent.allCases { gauge("almanac_storage_fault", 0, [("component", component.rawValue)]) }
         for index in ["products", "events"] {
@@ -63,13 +72,13 @@ public final class AppMetrics: Sendable {
             }
         }
         for name in [
-            "almanac_cache_errors_total", "almanac_store_commits_total", "almanac_store_grouped_writes_total",
+            "almanac_cache_errors_total", "almanac_near_cache_evictions_total", "almanac_store_commits_total", "almanac_store_grouped_writes_total",
             "almanac_search_analytics_dropped_total", "process_cpu_seconds_total",
         ] {
             counter(name, [])
         }
         for name in [
-            "almanac_redis_up", "almanac_store_head_seq", "almanac_products_indexed_seq", "almanac_events_indexed_seq",
+            "almanac_redis_up", "almanac_near_cache_bytes", "almanac_near_cache_entries", "almanac_store_head_seq", "almanac_products_indexed_seq", "almanac_events_indexed_seq",
             "process_resident_memory_bytes", "process_virtual_memory_bytes", "process_open_fds", "process_max_fds",
             "process_start_time_seconds",
         ] {
@@ -109,19 +118,20 @@ public final class AppMetrics: Sendable {
     }
 
     /// Sets a counter to a total counted elsewhere (it only ever grows).
-    public func mirror(_ name: String, _ total: Double) {
+    public func mirror(_ name: String, _ total: Double, _ labels: [(String, String)] = []) {
+        let series = name + labels.map { "|\($0.0)=\($0.1)" }.joined()
         let delta: Double = mirrored.withLock { values in
-            let last = values[name] ?? 0
+            let last = values[series] ?? 0
             guard total > last else { return 0 }
-            values[name] = total
+            values[series] = total
             return total - last
         }
         guard delta > 0 else { return }
         // Whole counts stay integers in the exposition ("12", not "12.0").
         if delta == delta.rounded(), delta < 9e15 {
-            counter(name, []).increment(by: Int64(delta))
+            counter(name, labels).increment(by: Int64(delta))
         } else {
-            counter(name, []).increment(by: delta)
+            counter(name, labels).increment(by: delta)
         }
     }
 

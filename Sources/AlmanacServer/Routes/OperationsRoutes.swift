@@ -7,7 +7,6 @@ import Hummingbird
 import NIOCore
 import AlmanacAuth
 import AlmanacIndex
-import AlmanacCore
 import AlmanacCache
 
 /// `/health`, `/ready`, `/metrics`, `/openapi.json`, `/.well-known/jwks.json`: no auth.
@@ -63,6 +62,14 @@ struct OperationsRoutes {
         metrics.gauge("almanac_events_indexed_seq", Double(figures.indexes["events"]?.indexedSeq ?? 0))
         metrics.gauge("almanac_redis_up", figures.cacheUp ? 1 : 0)
         metrics.mirror("almanac_cache_errors_total", Double(figures.cacheErrors))
+        metrics.mirror("almanac_redis_cache_lookups_total", Double(figures.redisHits), [("result", "hit")])
+        metrics.mirror("almanac_redis_cache_lookups_total", Double(figures.redisMisses), [("result", "miss")])
+        let near = figures.near ?? NearCache.Figures()
+        metrics.mirror("almanac_near_cache_lookups_total", Double(near.hits), [("result", "hit")])
+        metrics.mirror("almanac_near_cache_lookups_total", Double(near.misses), [("result", "miss")])
+        metrics.mirror("almanac_near_cache_evictions_total", Double(near.evictions))
+        metrics.gauge("almanac_near_cache_bytes", Double(near.bytes))
+        metrics.gauge("almanac_near_cache_entries", Double(near.entries))
         for component in StorageComponent.allCases {
             metrics.gauge("almanac_storage_fault", figures.storageFaults.contains(component) ? 1 : 0, [("component", component.rawValue)])
         }
