@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Search over HTTP with wrk (BENCHMARKS.md), release builds, loopback only, bounded runs:
-#   - bare HTTP baseline: Benchmarks' `bare-http` (a Hummingbird 2 route returning a constant);
+#   - bare HTTP baseline: Benchmarks' `bare-http` (a Hummingbird 2 route returning a constant
+#     body as large as the mean cached answer, measured while warming the cache);
 #   - cached search: `almanac serve` with a private redis-server, the 1000 queries of
 #     queries.txt warmed into the cache first, then cycled by wrk (every request a hit);
 #   - uncached search: `almanac serve --no-cache`, the same 1000 queries cycled (top 20).
@@ -8,7 +9,8 @@
 # thread: wrk shares the 2 cores with the server, as in the BENCHMARKS.md baseline.
 # Reports req/s, p50/p99 and the server's RSS; output in bench/out/http-<timestamp>.txt.
 #
-#   [ALMANAC_BIN=...] [BARE_BIN=...] bench/http.sh [--products FILE] [--duration 15s] [--skip-build]
+# ALMANAC_BEFORE_BIN=... adds a second build (before a change) to the same run.
+#   [ALMANAC_BIN=...] [ALMANAC_BEFORE_BIN=...] [BARE_BIN=...] bench/http.sh [--products FILE] [--duration 15s] [--skip-build]
 # The almanac binary is built inside the Benchmarks package (one release build for all).
 # Optional: without wrk (Debian package `wrk`) it says so and exits 0.
 set -euo pipefail
@@ -101,44 +103,56 @@ run_wrk() { # label connections url script
   wrk -t1 -c"$2" -d"$DURATION" --latency -s "$4" "$3" | grep -E "Requests/sec|Latency  |50%|75%|90%|99%|Non-2xx|Socket errors"
 }
 
-# Bare HTTP.
-BARE_PORT=$(free_port)
-"$BARE" "$BARE_PORT" > "$WORK/bare.log" 2>&1 &
-BARE_PID=$!; PIDS+=("$BARE_PID")
-wait_http "http://127.0.0.1:$BARE_PORT/health"
-echo; echo "## bare HTTP (Hummingbird 2 constant route)"
-run_wrk "bare" 8 "http://127.0.0.1:$BARE_PORT" "$WORK/constant.lua"
-run_wrk "bare" 64 "http://127.0.0.1:$BARE_PORT" "$WORK/constant.lua"
-kill -TERM "$BARE_PID"; wait "$BARE_PID" 2>/dev/null || true
-
-start_almanac() { # port extra-args...
-  local port=$1; shift
-  LOG_LEVEL=warning "$ALMANAC" serve --data "$WORK/data" --port "$port" "$@" > "$WORK/serve-$port.log" 2>&1 &
+start_almanac() { # binary port extra-args...
+  local bin=$1 port=$2; shift 2
+  LOG_LEVEL=warning "$bin" serve --data "$WORK/data" --port "$port" "$@" > "$WORK/serve-$port.log" 2>&1 &
   ALMANAC_PID=$!; PIDS+=("$ALMANAC_PID")
   wait_http "http://127.0.0.1:$port/health"
   export TOKEN=$(curl -sf "http://127.0.0.1:$port/v1/auth/token" -d grant_type=client_credentials \
     -d client_id="$CLIENT_ID" -d client_secret="$CLIENT_SECRET" | python3 -c "import json,sys;print(json.load(sys.stdin)['access_token'])")
 }
 
-# Cached.
-PORT=$(free_port)
-start_almanac "$PORT" --redis "redis://127.0.0.1:$REDIS_PORT"
-echo; echo "## almanac, cached (Redis at 127.0.0.1:$REDIS_PORT; the 1000 queries warmed first)"
-while read -r p; do curl -sf "http://127.0.0.1:$PORT$p" -H "Authorization: Bearer $TOKEN" > /dev/null; done < "$WORK/paths.txt"
-curl -s "http://127.0.0.1:$PORT$(head -1 "$WORK/paths.txt")" -H "Authorization: Bearer $TOKEN" | python3 -c 'import json,sys;d=json.load(sys.stdin);print("check: cache =", d.get("cache"), "took_ms =", d.get("took_ms"))'
-run_wrk "cached" 8 "http://127.0.0.1:$PORT" "$WORK/cycle.lua"
-run_wrk "cached" 64 "http://127.0.0.1:$PORT" "$WORK/cycle.lua"
-echo "almanac serve (cached) RSS: $(rss "$ALMANAC_PID")"
-kill -TERM "$ALMANAC_PID"; wait "$ALMANAC_PID" 2>/dev/null || true
+# ALMANAC_BEFORE_BIN: a build from before a change, measured in the same run (same data,
+# same Redis, same machine state), each figure beside the other.
+BUILDS=("after=$ALMANAC")
+[ -n "${ALMANAC_BEFORE_BIN:-}" ] && BUILDS=("before=$ALMANAC_BEFORE_BIN" "after=$ALMANAC")
+MEAN_BYTES=0
+for build in "${BUILDS[@]}"; do
+  label=${build%%=*}; bin=${build#*=}
+  redis-cli -p "$REDIS_PORT" flushall >/dev/null
+  PORT=$(free_port)
+  start_almanac "$bin" "$PORT" --redis "redis://127.0.0.1:$REDIS_PORT"
+  echo; echo "## almanac ($label: $bin), cached (Redis at 127.0.0.1:$REDIS_PORT; the 1000 queries warmed first)"
+  : > "$WORK/sizes.txt"
+  while read -r p; do
+    curl -sf -o /dev/null -w '%{size_download}\n' "http://127.0.0.1:$PORT$p" -H "Authorization: Bearer $TOKEN" >> "$WORK/sizes.txt"
+  done < "$WORK/paths.txt"
+  MEAN_BYTES=$(awk '{s+=$1} END {printf "%d", s/NR}' "$WORK/sizes.txt")
+  echo "mean cached answer: $MEAN_BYTES bytes"
+  curl -s "http://127.0.0.1:$PORT$(head -1 "$WORK/paths.txt")" -H "Authorization: Bearer $TOKEN" | python3 -c 'import json,sys;d=json.load(sys.stdin);print("check: cache =", d.get("cache"), "took_ms =", d.get("took_ms"))'
+  run_wrk "cached $label" 8 "http://127.0.0.1:$PORT" "$WORK/cycle.lua"
+  run_wrk "cached $label" 64 "http://127.0.0.1:$PORT" "$WORK/cycle.lua"
+  echo "almanac serve (cached, $label) RSS: $(rss "$ALMANAC_PID")"
+  kill -TERM "$ALMANAC_PID"; wait "$ALMANAC_PID" 2>/dev/null || true
 
-# Uncached.
-PORT=$(free_port)
-start_almanac "$PORT" --no-cache
-echo; echo "## almanac, uncached (--no-cache)"
-curl -s "http://127.0.0.1:$PORT$(head -1 "$WORK/paths.txt")" -H "Authorization: Bearer $TOKEN" | python3 -c 'import json,sys;d=json.load(sys.stdin);print("check: cache =", d.get("cache"), "total =", d.get("total"))'
-run_wrk "uncached" 8 "http://127.0.0.1:$PORT" "$WORK/cycle.lua"
-echo "almanac serve (uncached) RSS: $(rss "$ALMANAC_PID")"
-kill -TERM "$ALMANAC_PID"; wait "$ALMANAC_PID" 2>/dev/null || true
+  PORT=$(free_port)
+  start_almanac "$bin" "$PORT" --no-cache
+  echo; echo "## almanac ($label), uncached (--no-cache)"
+  curl -s "http://127.0.0.1:$PORT$(head -1 "$WORK/paths.txt")" -H "Authorization: Bearer $TOKEN" | python3 -c 'import json,sys;d=json.load(sys.stdin);print("check: cache =", d.get("cache"), "total =", d.get("total"))'
+  run_wrk "uncached $label" 8 "http://127.0.0.1:$PORT" "$WORK/cycle.lua"
+  echo "almanac serve (uncached, $label) RSS: $(rss "$ALMANAC_PID")"
+  kill -TERM "$ALMANAC_PID"; wait "$ALMANAC_PID" 2>/dev/null || true
+done
+
+# Bare HTTP, answering a body of the mean cached answer's size.
+BARE_PORT=$(free_port)
+"$BARE" "$BARE_PORT" "$MEAN_BYTES" > "$WORK/bare.log" 2>&1 &
+BARE_PID=$!; PIDS+=("$BARE_PID")
+wait_http "http://127.0.0.1:$BARE_PORT/health"
+echo; echo "## bare HTTP (Hummingbird 2 constant route, $(curl -s -o /dev/null -w '%{size_download}' "http://127.0.0.1:$BARE_PORT/v1/products/search") bytes)"
+run_wrk "bare" 8 "http://127.0.0.1:$BARE_PORT" "$WORK/constant.lua"
+run_wrk "bare" 64 "http://127.0.0.1:$BARE_PORT" "$WORK/constant.lua"
+kill -TERM "$BARE_PID"; wait "$BARE_PID" 2>/dev/null || true
 
 echo
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
