@@ -52,7 +52,7 @@ ALMANAC="${ALMANAC_BIN:-$(cd Benchmarks && swift build -c release --show-bin-pat
 BARE="${BARE_BIN:-$(cd Benchmarks && swift build -c release --show-bin-path)/bare-http}"
 
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1]);s.close()'; }
-wait_http() { for _ in $(seq 1 300); do curl -sf "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "no answer from $1"; return 1; }
+wait_http() { for _ in $(seq 1 1200); do curl -sf "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "no answer from $1"; return 1; }
 rss() { awk '/VmRSS|VmHWM/ {printf "%s %d MiB  ", $1, $2/1024}' "/proc/$1/status"; echo; }
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/almanac-http-XXXXXX")

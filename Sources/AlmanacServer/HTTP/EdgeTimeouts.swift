@@ -178,6 +178,8 @@ final class EdgeTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Bytes of the next request arrived while one was being answered (pipelining).
     private var nextRequestSince: NIODeadline?
     private var timer: Scheduled<Void>?
+    /// When `timer` fires.
+    private var timerDeadline = NIODeadline.distantFuture
     private var timedOut: EdgeTimeout.Phase?
     /// Hummingbird's bare `400` for a parse error is rewritten as problem+json.
     private var parserError: HTTPParserError?
@@ -347,22 +349,28 @@ final class EdgeTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// (Re)schedules the one check of this connection for when the phase's allowance runs
-    /// out.
+    /// Makes sure the one check of this connection runs no later than the phase's
+    /// allowance runs out. A check scheduled earlier stays: `check` recomputes and re-arms
+    /// when it fires early, and the clocks only ever move a deadline later (a pause, a new
+    /// phase with a longer allowance), so a request costs one scheduled task, not one per
+    /// phase (scheduling and cancelling were 5% of a cached search's CPU).
     private func arm() {
-        timer?.cancel()
-        timer = nil
         guard let context, timedOut == nil, let allowance = allowance() else { return }
         // While the server is not reading, the clock is stopped: re-armed when it reads.
         if pausedSince != nil, phase != .idle { return }
-        let remaining = allowance - elapsed(now: .now())
-        timer = context.eventLoop.scheduleTask(in: max(remaining, .milliseconds(1))) { [weak self] in
+        let now = NIODeadline.now()
+        let deadline = now + max(allowance - elapsed(now: now), .milliseconds(1))
+        if timer != nil, timerDeadline <= deadline { return }
+        timer?.cancel()
+        timerDeadline = deadline
+        timer = context.eventLoop.scheduleTask(deadline: deadline) { [weak self] in
             self?.check()
         }
     }
 
     private func check() {
         timer = nil
+        timerDeadline = .distantFuture
         guard let context, timedOut == nil, let allowance = allowance() else { return }
         let now = NIODeadline.now()
         if elapsed(now: now) < allowance {
