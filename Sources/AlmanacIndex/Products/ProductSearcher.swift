@@ -207,8 +207,10 @@ struct ProductSearch {
                 options.maxItems = request.limit + 1
             }
         } else {
-            // Relevance after other keys: order the window in Swift.
-            options.sort = .relevance
+            // Relevance after other keys: order the window in Swift. Equal scores by id, so
+            // which 10 000 make the window depends on the products, not on docids (which
+            // interleave across shards).
+            options.sort = .relevanceThenKeys([.init(slot: ProductSlot.id, reverse: false)])
             options.first = 0
             options.maxItems = 10_000
             options.valueSlots = [ProductSlot.id, ProductSlot.price, ProductSlot.createdAt, ProductSlot.updatedAt, ProductSlot.title]
