@@ -1,5 +1,7 @@
 import AlmanacCore
 import AlmanacIndex
+import AlmanacStore
+import Logging
 import AlmanacTestSupport
 @testable import AlmanacApp
 import Foundation
@@ -31,6 +33,47 @@ import Testing
             ndjson: try String(contentsOfFile: path, encoding: .utf8), queries: queries, seed: 63_666)
         print("shard identity on \(path): \(report.summary)")
         #expect(report.mismatches.isEmpty, "\(report.summary)\n\(report.mismatches.prefix(3).joined(separator: "\n"))")
+    }
+}
+
+/// `almanac reindex products` changes S; the server refuses another S than the index's
+/// with the command that changes it; offline catch-up and `check` work on the shards.
+@Suite struct ShardCountTests {
+    @Test func reindexChangesTheShardCountAndAnotherOneIsRefused() async throws {
+        let directory = TestApp.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var configuration = AlmanacConfiguration()
+        configuration.dataDirectory = directory
+        configuration.index.productShards = 2
+        let store = try Store(path: configuration.storePath)
+        let products = directory + "/products.ndjson"
+        try Fixtures.lines("products_2k.ndjson", count: 200).write(toFile: products, atomically: true, encoding: .utf8)
+        _ = try await Importer(store: store, collection: .products, tenant: "s", progress: false).run(path: products)
+        #expect(try Maintenance.catchUpProducts(configuration, store: store))
+        #expect(try ProductIndexShards.recordedCount(configuration.productIndexPath) == 2)
+        #expect(try Maintenance.check(configuration, store: store).filter { $0.hasPrefix("product") }.isEmpty)
+
+        configuration.index.productShards = 3
+        #expect(throws: AlmanacError.self) { try Maintenance.catchUpProducts(configuration, store: store) }
+        #expect(try Maintenance.reindexProducts(configuration, store: store, logger: Logger(label: "test")) == 200)
+        #expect(try ProductIndexShards.recordedCount(configuration.productIndexPath) == 3)
+        #expect(try Maintenance.check(configuration, store: store).filter { $0.hasPrefix("product") }.isEmpty)
+        try store.close()
+
+        // The server opens it as it is, and refuses another count with the fix.
+        try await TestApp.run(redis: .none, directory: directory, keep: true) { app in
+            #expect(app.services.catalogue.searcher.readers.paths.count == 3)
+            let token = try await app.token(tenant: "s")
+            let reply = try await app.get("/v1/products/search?q=library&limit=0", token: token)
+            #expect((reply.at("total.value")?.integerValue ?? 0) > 10, "\(reply.text)")
+        }
+        do {
+            try await TestApp.run(redis: .none, directory: directory, keep: true, configure: { $0.index.productShards = 2 }) { _ in
+                Issue.record("a 3-shard index opened with 2")
+            }
+        } catch let error as AlmanacError {
+            #expect(error.detail.contains("almanac reindex products --product-shards 2"), "\(error)")
+        }
     }
 }
 
