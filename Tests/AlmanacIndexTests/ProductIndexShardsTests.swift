@@ -40,8 +40,20 @@ import Testing
             // The typo vocabulary sees the union, frequencies summed over the shards.
             let entries = Dictionary(uniqueKeysWithValues: try index.vocabularyEntries())
             #expect(entries["kettle"] == 60)
+            // Completions over the shards: the union's frequencies, as one database has them.
+            let letters = Array("abcdefghij")
+            try index.apply(
+                (0..<90).map { Self.change("q\($0)", "kett\(letters[$0 % 10])\(letters[$0 % 7]) lid") }, watermark: 61,
+                settings: { _ in .default })
+            var expected: [String: Int] = [:]
+            for i in 0..<90 { expected["kett\(letters[i % 10])\(letters[i % 7])", default: 0] += 1 }
+            let union = try XapianDatabase(paths: index.paths)
+            var seen: [String: Int] = [:]
+            try union.forEachTerm(prefix: "kett") { term, n in if term != "kettl" && term != "kettle" { seen[term] = n } }
+            #expect(seen == expected)
+            try union.close()
             let combined = try XapianDatabase(paths: index.paths)
-            #expect(try combined.documentCount == 60)
+            #expect(try combined.documentCount == 150)
             #expect(try combined.mostFrequentTerms(prefix: "kett", limit: 5).first?.frequency == 60)
             try index.close()
         }

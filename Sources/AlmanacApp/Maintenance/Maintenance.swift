@@ -164,6 +164,9 @@ public enum Maintenance {
         // them consistent with it by construction.
         var copy = configuration
         copy.dataDirectory = directory
+        // The copy keeps the source's shard count unless another is asked for.
+        copy.index.productShards = configuration.index.productShards
+            ?? (try? ProductIndexShards.recordedCount(configuration.productIndexPath))
         let copiedStore = try Store(path: copy.storePath)
         try fm.createDirectory(atPath: directory + "/index", withIntermediateDirectories: true)
         try reindexProducts(copy, store: copiedStore, logger: logger)

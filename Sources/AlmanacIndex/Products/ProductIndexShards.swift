@@ -166,10 +166,11 @@ public final class ProductIndexShards {
         merged.addTo(vocabulary)
     }
 
-    /// Commits every shard with `watermark` (a rebuild's last step; the catalogue's start).
+    /// Commits every shard with `watermark`, or its own `last_seq` where that is further
+    /// (a rebuild's last step; the catalogue's start, which persists a new index's format).
     public func commit(watermark: Int64) throws {
         try writers[0].slots.persistIfNeeded()
-        _ = try perShard { _, writer in try writer.commit(watermark: watermark) }
+        _ = try perShard { _, writer in try writer.commit(watermark: max(watermark, writer.lastSeq)) }
     }
 
     public func skip(to watermark: Int64) {

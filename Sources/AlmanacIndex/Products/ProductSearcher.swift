@@ -229,8 +229,9 @@ struct ProductSearch {
             options.checkAtLeast = options.first + options.maxItems
             if !manyMatches { options.checkAtLeast = max(options.checkAtLeast, ProductSearchRequest.exactTotalUpTo + 1) }
         }
-        // Matching terms: every hit's to highlight; otherwise only the page's top hit's, for
-        // `query.corrected` (the window's first hit, unless the page starts inside it).
+        // Matching terms: every hit's to highlight; otherwise the top hit's, for
+        // `query.corrected`: by keys the window's first; by relevance every hit of the
+        // window, whose order (`scoreOrdered`) is known only once it is fetched.
         options.matchingTerms = hasText && (request.highlight || vocabulary != nil)
         if !request.highlight, byKeys { options.matchingTermsHits = 1 }
 
