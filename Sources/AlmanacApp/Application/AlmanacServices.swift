@@ -27,9 +27,11 @@ public final class AlmanacServices: Sendable {
     let ownsThreadPool: Bool
 
     /// Opens the data directory (creating it), runs migrations, opens the indexes and
-    /// resumes their indexers from their stored `last_seq`.
+    /// resumes their indexers from their stored `last_seq`; reports each phase to `progress`
+    /// (what `/ready` says while a node starts, `ServicesStartup`).
     public static func open(
-        _ configuration: AlmanacConfiguration, logger: Logger, threadPool: NIOThreadPool? = nil
+        _ configuration: AlmanacConfiguration, logger: Logger, threadPool: NIOThreadPool? = nil,
+        progress: StartupProgress = StartupProgress()
     ) async throws -> AlmanacServices {
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory + "/index", withIntermediateDirectories: true)
         let pool: NIOThreadPool
@@ -40,7 +42,7 @@ public final class AlmanacServices: Sendable {
             pool.start()
         }
         do {
-            return try await open(configuration, logger: logger, pool: pool, ownsPool: threadPool == nil)
+            return try await open(configuration, logger: logger, pool: pool, ownsPool: threadPool == nil, progress: progress)
         } catch {
             // A failed start must not leave a running pool behind (NIO asserts on that).
             if threadPool == nil { try? await pool.shutdownGracefully() }
@@ -49,20 +51,24 @@ public final class AlmanacServices: Sendable {
     }
 
     private static func open(
-        _ configuration: AlmanacConfiguration, logger: Logger, pool: NIOThreadPool, ownsPool: Bool
+        _ configuration: AlmanacConfiguration, logger: Logger, pool: NIOThreadPool, ownsPool: Bool, progress: StartupProgress
     ) async throws -> AlmanacServices {
+        progress.begin("store")
         let store = try await pool.runIfActive { try Store(path: configuration.storePath, options: configuration.storeOptions, logger: logger) }
         let tenants = TenantState()
         if let languages = try? XapianStemmer.availableLanguages() { SearchLanguages.set(languages) }
         try tenants.load(from: store)
         let cache = try await openCache(configuration, threadPool: pool, logger: logger)
         let signals = ChangeSignals()
+        progress.begin("product index")
         let catalogue = try await Catalogue.open(
             configuration, store: store, tenants: tenants, cache: cache, threadPool: pool, signals: signals, logger: logger)
         let timeline = try await Timeline.open(
-            configuration, store: store, tenants: tenants, cache: cache, threadPool: pool, signals: signals, logger: logger)
+            configuration, store: store, tenants: tenants, cache: cache, threadPool: pool, signals: signals, logger: logger,
+            progress: progress)
         signals.set([catalogue.indexer.signal, timeline.indexer.signal])
 
+        progress.begin("auth keys")
         let masterKey = try MasterKey.resolve(
             explicitPath: configuration.masterKeyFile, dataDirectory: configuration.dataDirectory, logger: logger)
         let tokens = TokenService(
