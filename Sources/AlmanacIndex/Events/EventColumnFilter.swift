@@ -75,6 +75,18 @@ indirect enum ColumnFilter: Sendable {
         self = .attribute(id: columns.attributeID(name), condition: c, codes: codes)
     }
 
+    /// Rows of `columns` in `range` that match (a filtered count without `q`).
+    func count(_ columns: TenantColumns, range: EventTimeRange) -> Int {
+        let from = range.from ?? .min, to = range.to ?? .max
+        var total = 0
+        for chunk in columns.chunks(overlapping: range) {
+            let mask = evaluate(chunk, columns: columns)
+            let time = chunk.time
+            for r in 0..<chunk.count where mask[r] && time[r] >= from && time[r] < to { total += 1 }
+        }
+        return total
+    }
+
     /// The rows of `chunk` that match.
     func evaluate(_ chunk: ColumnChunk, columns: TenantColumns) -> [Bool] {
         let n = chunk.count
