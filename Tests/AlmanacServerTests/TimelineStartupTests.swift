@@ -1,5 +1,6 @@
 import AlmanacCore
 import AlmanacIndex
+import AlmanacStore
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -180,6 +181,41 @@ import Testing
             let insertions = Timeline.matching { ($0.attributes["insertions"]?.numberValue ?? 0) >= 1000 }.count
             let reply = try await app.get("/v1/events/search?limit=0&filter=" + Timeline.q("attributes.insertions >= 1000"), token: token)
             #expect(reply.at("total.value")?.integerValue == Int64(insertions))
+        }
+    }
+
+    /// The offline paths write the files too: an import's catch-up, and `almanac reindex
+    /// events`, which rewrites every month's file from the store.
+    @Test func offlineCatchUpAndReindexWriteTheFiles() async throws {
+        let dir = TestApp.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var configuration = AlmanacConfiguration()
+        configuration.dataDirectory = dir
+        try FileManager.default.createDirectory(atPath: dir + "/index", withIntermediateDirectories: true)
+        let store = try Store(path: configuration.storePath)
+        let report = try await Importer(store: store, collection: .events, tenant: "imp", progress: false)
+            .run(path: Fixtures.directory + "/events_5k.ndjson")
+        #expect(report.accepted == Timeline.events.count)
+        let logger = Logger(label: "test")
+        #expect(try Maintenance.catchUp(configuration, store: store, logger: logger))
+        let events = configuration.eventIndexDirectory
+        for month in Self.fixtureMonths {
+            let file = try EventColumnFile.read(from: events + "/" + month)
+            #expect(file.seq == Int64(Timeline.events.count), "\(month)")
+        }
+        // Damage every file; the rebuild writes them all again.
+        for month in Self.fixtureMonths { try Data("junk".utf8).write(to: URL(fileURLWithPath: events + "/\(month)/columns.bin")) }
+        try Maintenance.reindexEvents(configuration, store: store, logger: logger)
+        var rows = 0
+        for month in Self.fixtureMonths { rows += try EventColumnFile.read(from: events + "/" + month).rowCount }
+        #expect(rows == Timeline.events.count)
+        try store.close()
+        try await TestApp.run(redis: .none, directory: dir) { app in
+            #expect(app.services.timeline.columnLoad.storeEvents == 0)
+            #expect(app.services.timeline.columnLoad.fromFiles == Self.fixtureMonths.count)
+            let token = try await app.token(tenant: "imp")
+            let count = try await app.get("/v1/events/search?limit=0&filter=" + Timeline.q(#"type = "release""#), token: token)
+            #expect(count.at("total.value")?.integerValue == Int64(Timeline.matching { $0.type == "release" }.count))
         }
     }
 
