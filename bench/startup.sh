@@ -47,7 +47,8 @@ if [ -z "$DATA" ]; then
   grep -E "indexed in|import:" "$DATA.import.err" || true
   rm -f "$DATA.import.err"
 fi
-echo "data: $DATA ($(du -sh "$DATA" | cut -f1)), column files: $(find "$DATA/index/events" -name columns.bin | wc -l), $(du -ch $(find "$DATA/index/events" -name columns.bin) 2>/dev/null | tail -1 | cut -f1)"
+files() { find "$DATA/index/events" -name columns.bin; }
+echo "data: $DATA ($(du -sh "$DATA" | cut -f1)), column files: $(files | wc -l)$( [ -n "$(files)" ] && echo ", $(files | xargs du -ch | tail -1 | cut -f1)")"
 
 now() { date +%s.%N; }
 code() { curl -s -o /dev/null -m 1 -w '%{http_code}' "http://127.0.0.1:$PORT$1" 2>/dev/null || true; }
