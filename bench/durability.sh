@@ -98,7 +98,7 @@ JSON
   PORT=$(free_port)
   LOG_LEVEL=warning "$ALMANAC" serve --data "$DATA" --port "$PORT" --no-cache --config "$WORK/config-$mode.json" > "$WORK/serve-$mode.log" 2>&1 &
   SERVER=$!; PIDS+=("$SERVER")
-  wait_http "http://127.0.0.1:$PORT/health"
+  wait_http "http://127.0.0.1:$PORT/ready"
   export TOKEN=$(curl -sf "http://127.0.0.1:$PORT/v1/auth/token" -d grant_type=client_credentials \
     -d client_id="$CLIENT_ID" -d client_secret="$CLIENT_SECRET" | python3 -c "import json,sys;print(json.load(sys.stdin)['access_token'])")
   echo

@@ -107,7 +107,7 @@ start_almanac() { # binary port extra-args...
   local bin=$1 port=$2; shift 2
   LOG_LEVEL=warning "$bin" serve --data "$WORK/data" --port "$port" "$@" > "$WORK/serve-$port.log" 2>&1 &
   ALMANAC_PID=$!; PIDS+=("$ALMANAC_PID")
-  wait_http "http://127.0.0.1:$port/health"
+  wait_http "http://127.0.0.1:$port/ready"
   export TOKEN=$(curl -sf "http://127.0.0.1:$port/v1/auth/token" -d grant_type=client_credentials \
     -d client_id="$CLIENT_ID" -d client_secret="$CLIENT_SECRET" | python3 -c "import json,sys;print(json.load(sys.stdin)['access_token'])")
 }

@@ -7,9 +7,11 @@
 #      p50/p99 without and with q, aggregations on the columns vs the index path.
 #   3. bench/timeline_sqlite.py: the three aggregation queries on SQLite with covering
 #      indexes (the BENCHMARKS.md peer row), in the same run.
+#   4. with --startup: bench/startup.sh, restart to ready on the imported corpus (this
+#      build, and --before BIN as the baseline, e.g. the current main's release binary).
 # Output: bench/out/timeline-<timestamp>.txt (bench/out/ is git-ignored).
 #
-#   bench/timeline.sh [--events FILE] [--runs N] [--skip-build] [--skip-cli]
+#   bench/timeline.sh [--events FILE] [--runs N] [--skip-build] [--skip-cli] [--startup [--before BIN]]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -17,6 +19,8 @@ EVENTS="${ALMANAC_BENCH_DATA:-$ROOT/../shared/data}/events.ndjson"
 RUNS=200
 SKIP_BUILD=0
 SKIP_CLI=0
+STARTUP=0
+BEFORE=""
 SCRATCH="${ALMANAC_TIMELINE_SCRATCH:-$ROOT/.build-timeline-bench}"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -24,6 +28,8 @@ while [ $# -gt 0 ]; do
     --runs) RUNS="$2"; shift 2 ;;
     --skip-build) SKIP_BUILD=1; shift ;;
     --skip-cli) SKIP_CLI=1; shift ;;
+    --startup) STARTUP=1; shift ;;
+    --before) BEFORE="$2"; shift 2 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -75,6 +81,11 @@ echo "## timeline-bench (in process)"
 echo
 echo "## SQLite baseline (same run)"
 python3 bench/timeline_sqlite.py "$EVENTS" --runs 50
+if [ "$STARTUP" = 1 ]; then
+  echo
+  echo "## restart to ready (bench/startup.sh)"
+  bench/startup.sh --after "$BIN/almanac" ${BEFORE:+--before "$BEFORE"} --events "$EVENTS" --runs 3
+fi
 echo
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "written to $OUT"

@@ -43,7 +43,7 @@ trap cleanup EXIT
   --scopes "catalogue:read catalogue:write events:read events:write admin" > "$WORK/client.json"
 LOG_LEVEL=warning "$BIN" serve --data "$WORK/data" --port "$PORT" --no-cache > "$WORK/serve.log" 2>&1 &
 SERVER=$!
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.1; done
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/ready" >/dev/null && break; sleep 0.1; done
 CLIENT_ID=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['client_id'])" "$WORK/client.json")
 CLIENT_SECRET=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['client_secret'])" "$WORK/client.json")
 TOKEN=$(curl -sf "http://127.0.0.1:$PORT/v1/auth/token" -d grant_type=client_credentials \

@@ -66,18 +66,19 @@ def run(command, **kwargs):
 
 
 def wait_until_healthy(base, server, log_path):
+    # /ready, not /health: the port opens before the services do (data routes answer 503 until then).
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if server.poll() is not None:
             fail(f"almanac serve exited {server.returncode}:\n{open(log_path).read()[-4000:]}")
         try:
-            with urllib.request.urlopen(base + "/health", timeout=1) as reply:
+            with urllib.request.urlopen(base + "/ready", timeout=1) as reply:
                 if reply.status == 200:
                     return
         except OSError:
             pass
         time.sleep(0.1)
-    fail("almanac serve did not answer /health within 30 s")
+    fail("almanac serve was not ready (/ready 200) within 30 s")
 
 
 def generate(base, work):

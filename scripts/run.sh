@@ -43,7 +43,7 @@ CLIENT_SECRET=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['
 "$BIN" serve --data "$DATA" --port "$PORT" --redis "redis://127.0.0.1:$REDIS_PORT" &
 SERVER=$!
 trap 'kill -TERM $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; stop_redis' EXIT INT TERM
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.1; done
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/ready" >/dev/null && break; sleep 0.1; done
 
 TOKEN=$(curl -sf "http://127.0.0.1:$PORT/v1/auth/token" -d grant_type=client_credentials \
   -d client_id="$CLIENT_ID" -d client_secret="$CLIENT_SECRET" | python3 -c "import json,sys;print(json.load(sys.stdin)['access_token'])")

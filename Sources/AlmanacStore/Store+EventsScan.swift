@@ -26,6 +26,33 @@ extension Store {
         }
     }
 
+    /// Stored events with `occurred_at` in `occurred` and `seq` in `(after, through]`, in
+    /// seq order and chunks, through the time index: what the timeline loader reads for
+    /// one month whose column file is missing or behind.
+    public func forEachEvent(
+        occurred: Range<Int64>, after: Int64, through: Int64, chunk: Int = 5000, _ body: ([StoredEvent]) throws -> Void
+    ) throws {
+        try pool.read { db in
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT seq, tenant, body FROM events INDEXED BY events_by_time
+                    WHERE occurred_at >= ? AND occurred_at < ? AND seq > ? AND seq <= ? ORDER BY seq
+                    """,
+                arguments: [occurred.lowerBound, occurred.upperBound, after, through])
+            var events: [StoredEvent] = []
+            events.reserveCapacity(chunk)
+            while let row = try rows.next() {
+                events.append(StoredEvent(seq: row[0], tenant: row[1], body: row[2]))
+                if events.count == chunk {
+                    try body(events)
+                    events.removeAll(keepingCapacity: true)
+                }
+            }
+            if !events.isEmpty { try body(events) }
+        }
+    }
+
     /// Stored events per tenant, counting only those at or after `occurredFrom` when given
     /// (the months retention keeps), for `almanac check`.
     public func eventCounts(occurredFrom: Int64?) throws -> [String: Int] {

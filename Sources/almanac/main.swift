@@ -80,8 +80,8 @@ struct Serve: AsyncParsableCommand {
         if noCache { c.redisURL = nil }
         if let masterKeyFile { c.masterKeyFile = masterKeyFile }
         let logger = makeLogger("almanac")
-        let services = try await AlmanacServices.open(c, logger: logger)
-        let app = AlmanacApplication.make(services: services)
+        // The port opens at once; the services open behind it (`/ready` says what loads).
+        let app = AlmanacApplication.make(startup: ServicesStartup(configuration: c, logger: logger))
         logger.info("almanac listening on http://\(c.host):\(c.port)")
         try await app.runService()
     }

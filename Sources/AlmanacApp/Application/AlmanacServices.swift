@@ -26,17 +26,19 @@ public final class AlmanacServices: Sendable {
     let executors: Executors
 
     /// Opens the data directory (creating it), runs migrations, opens the indexes and
-    /// resumes their indexers from their stored `last_seq`.
+    /// resumes their indexers from their stored `last_seq`; reports each phase to `progress`
+    /// (what `/ready` says while a node starts, `ServicesStartup`).
     ///
     /// - Parameter threadPool: one started pool for every kind of blocking work (tests);
     ///   by default each kind gets pools of its own (``Executors``), shut down on close.
     public static func open(
-        _ configuration: AlmanacConfiguration, logger: Logger, threadPool: NIOThreadPool? = nil
+        _ configuration: AlmanacConfiguration, logger: Logger, threadPool: NIOThreadPool? = nil,
+        progress: StartupProgress = StartupProgress()
     ) async throws -> AlmanacServices {
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory + "/index", withIntermediateDirectories: true)
         let executors = threadPool.map(Executors.shared) ?? Executors.start(for: configuration)
         do {
-            return try await open(configuration, logger: logger, executors: executors)
+            return try await open(configuration, logger: logger, executors: executors, progress: progress)
         } catch {
             // A failed start must not leave running pools behind (NIO asserts on that).
             await executors.shutdown()
@@ -45,8 +47,9 @@ public final class AlmanacServices: Sendable {
     }
 
     private static func open(
-        _ configuration: AlmanacConfiguration, logger: Logger, executors: Executors
+        _ configuration: AlmanacConfiguration, logger: Logger, executors: Executors, progress: StartupProgress
     ) async throws -> AlmanacServices {
+        progress.begin("store")
         let store = try await executors.batch.runIfActive {
             try Store(path: configuration.storePath, options: configuration.storeOptions, logger: logger)
         }
@@ -55,12 +58,15 @@ public final class AlmanacServices: Sendable {
         try tenants.load(from: store)
         let cache = try await openCache(configuration, threadPool: executors.cacheIO, logger: logger)
         let signals = ChangeSignals()
+        progress.begin("product index")
         let catalogue = try await Catalogue.open(
             configuration, store: store, tenants: tenants, cache: cache, executors: executors, signals: signals, logger: logger)
         let timeline = try await Timeline.open(
-            configuration, store: store, tenants: tenants, cache: cache, executors: executors, signals: signals, logger: logger)
+            configuration, store: store, tenants: tenants, cache: cache, executors: executors, signals: signals, logger: logger,
+            progress: progress)
         signals.set([catalogue.indexer.signal, timeline.indexer.signal])
 
+        progress.begin("auth keys")
         let masterKey = try MasterKey.resolve(
             explicitPath: configuration.masterKeyFile, dataDirectory: configuration.dataDirectory, logger: logger)
         let tokens = TokenService(

@@ -28,11 +28,16 @@ public enum Maintenance {
     /// Applies every stored event the month indexes lack; false when a server holds them.
     public static func catchUpEvents(_ configuration: AlmanacConfiguration, store: Store, logger: Logger) throws -> Bool {
         let tenants = try TenantState.loaded(from: store)
+        // The columns are loaded as a server start would load them, so the month files
+        // this catch-up writes hold every event (a server's next start reads them).
+        let columns = EventColumnStore()
         guard let writer = try ifUnlocked({
             try EventIndexWriter(
                 directory: configuration.eventIndexDirectory, slots: SlotRegistry(path: configuration.eventSlotsPath),
-                columns: nil, logger: logger)
+                columns: columns, logger: logger)
         }) else { return false }
+        let retainFrom = EventRetention.firstKeptMonth(days: configuration.events.retentionDays, now: .now())
+        _ = try EventColumnLoader.load(writer: writer, store: store, into: columns, retainFrom: retainFrom, logger: logger, progress: nil)
         let driver = ProjectionDriver(
             TimelineProjection(
                 writer: writer, store: store, retentionDays: configuration.events.retentionDays,
@@ -95,8 +100,10 @@ public enum Maintenance {
         let tenants = try TenantState.loaded(from: store)
         let fresh = directory + ".new"
         try? fm.removeItem(atPath: fresh)
+        // With columns, so every month gets its column file (written at close).
         let writer = try EventIndexWriter(
-            directory: fresh, slots: SlotRegistry(path: fresh + "/slots.json"), columns: nil, durable: false, maxOpenWriters: 64)
+            directory: fresh, slots: SlotRegistry(path: fresh + "/slots.json"), columns: EventColumnStore(), durable: false,
+            maxOpenWriters: 64, columnFileInterval: .seconds(3600))
         let projection = TimelineProjection(
             writer: writer, store: store, retentionDays: configuration.events.retentionDays,
             language: { tenants.settings($0).language })

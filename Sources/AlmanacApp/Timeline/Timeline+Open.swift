@@ -8,10 +8,11 @@ import AlmanacCore
 
 extension Timeline {
     /// Opens the month indexes (resuming from their `last_seq`), applies retention, loads
-    /// the resident columns from the store and prepares the indexer.
+    /// the resident columns (from the month column files, the store for months without a
+    /// usable one) and prepares the indexer.
     static func open(
         _ configuration: AlmanacConfiguration, store: Store, tenants: TenantState, cache: QueryCache,
-        executors: Executors, signals: ChangeSignals, logger: Logger
+        executors: Executors, signals: ChangeSignals, logger: Logger, progress: StartupProgress? = nil
     ) async throws -> Timeline {
         let directory = configuration.eventIndexDirectory
         let columns = EventColumnStore()
@@ -42,24 +43,29 @@ extension Timeline {
             collection: .events, tenants: tenants, cache: cache, cacheTTL: configuration.cacheTTLSeconds,
             minSeqWait: configuration.limits.minSeqWait, watermark: indexer.watermark, epoch: epoch,
             changesCommitted: { signals.notify() })
-        let timeline = Timeline(
-            store: store, searcher: EventSearcher(readers: readers, columns: columns, slots: slots, batch: executors.batch), readers: readers,
-            columns: columns, indexer: indexer, context: context, limits: configuration.limits, retention: retention)
         // Retention first, so expired months are neither loaded nor searchable.
-        try await timeline.enforceRetention()
-        let (months, through) = try await indexer.withProjection { ($0.writer.months, $0.writer.columnsThrough) }
+        try await retention.enforce(on: indexer, now: .now())
+        let months = try await indexer.withProjection { $0.writer.months }
         readers.register(months)
         let started = Date()
         let retainFrom = EventRetention.firstKeptMonth(days: retentionDays, now: .now())
-        let loaded = try await executors.batch.runIfActive {
-            try EventColumnLoader.load(store: store, into: columns, through: through, retainFrom: retainFrom)
+        let report = try await indexer.withProjection { projection in
+            try EventColumnLoader.load(
+                writer: projection.writer, store: store, into: columns, retainFrom: retainFrom, logger: logger,
+                progress: progress)
         }
-        if loaded > 0 {
+        if report.months > 0 {
             logger.info("timeline columns loaded", metadata: [
-                "events": "\(loaded)", "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(started)))",
+                "months": "\(report.months)", "from_files": "\(report.fromFiles)", "topped_up": "\(report.toppedUp)",
+                "rebuilt": "\(report.rebuilt)", "events": "\(report.fileEvents + report.storeEvents)",
+                "events_from_store": "\(report.storeEvents)",
+                "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(started)))",
             ])
         }
         tenants.setBaseGeneration(.events, box.projection.lastSeq)
-        return timeline
+        return Timeline(
+            store: store, searcher: EventSearcher(readers: readers, columns: columns, slots: slots, batch: executors.batch), readers: readers,
+            columns: columns, indexer: indexer, context: context, limits: configuration.limits, retention: retention,
+            columnLoad: report)
     }
 }

@@ -17,7 +17,8 @@ public struct Timeline: BulkLoading {
     let context: CollectionContext
     let limits: AlmanacConfiguration.Limits
     let retention: TimelineRetention
-
+    /// How the resident columns were loaded at start-up.
+    public let columnLoad: EventColumnLoader.Report
 
     /// What the timeline index has applied.
     public var watermark: Watermark { context.watermark }
@@ -172,15 +173,79 @@ public struct AppendedEvent: Sendable {
     public var isNew: Bool
 }
 
-/// Fills the resident columns from the store at start-up.
-enum EventColumnLoader {
-    /// Loads every event with seq <= `through` (what the index has applied), skipping
-    /// expired months; answers how many.
-    static func load(store: Store, into columns: EventColumnStore, through: Int64, retainFrom: EventMonth?) throws -> Int {
-        var count = 0
-        try store.forEachEvent(through: through, occurredFrom: retainFrom?.start, chunk: 20_000) { chunk in
-            count += columns.append(storedBodies: chunk.map { ($0.tenant, $0.body) }, retainFrom: retainFrom)
+/// Fills the resident columns at start-up: each month from its column file
+/// (`index/events/YYYY-MM/columns.bin`), and from the store only what a file lacks.
+public enum EventColumnLoader {
+    /// What a load did.
+    public struct Report: Sendable, Equatable {
+        /// Months loaded.
+        public var months = 0
+        /// Months whose file was used (some of them topped up).
+        public var fromFiles = 0
+        /// Months whose file was behind the month's committed `last_seq`: the file, then
+        /// the month's later events from the store.
+        public var toppedUp = 0
+        /// Months read whole from the store (no usable file).
+        public var rebuilt = 0
+        public var fileEvents = 0
+        /// Events read from the store.
+        public var storeEvents = 0
+        /// Why files were not used, by month ("2024-03: corrupt (checksum mismatch)").
+        public var problems: [String] = []
+        public init() {}
+    }
+
+    /// Loads every event the index has applied (seq <= the writer's `columnsThrough`) of
+    /// the kept months. Per month (`S` the resume point, `L` the month's committed
+    /// `last_seq`): a file with seq >= min(L, S) is the month; an older one is topped up
+    /// with the month's events after its seq; a missing, corrupt or other-version file, or
+    /// one ahead of `S` (a crash between commits), means the month is read from the store.
+    /// The months read from the store get fresh files. Runs on the writer's thread.
+    static func load(
+        writer: EventIndexWriter, store: Store, into columns: EventColumnStore, retainFrom: EventMonth?, logger: Logger?,
+        progress: StartupProgress?
+    ) throws -> Report {
+        var report = Report()
+        let through = writer.columnsThrough
+        let months = writer.months.filter { month in retainFrom.map { month >= $0 } ?? true }
+        progress?.begin("timeline columns", total: months.count, unit: "months")
+        var refresh: [EventMonth] = []
+        for (i, month) in months.enumerated() {
+            var after: Int64 = 0
+            do throws(EventColumnFile.Problem) {
+                let file = try EventColumnFile.read(from: writer.path(of: month))
+                guard file.seq <= through else { throw EventColumnFile.Problem.corrupt("seq \(file.seq) is ahead of the resume point \(through)") }
+                report.fileEvents += columns.install(file, month: month)
+                report.fromFiles += 1
+                after = file.seq
+                if file.seq < min(writer.monthSeqs[month] ?? 0, through) {
+                    report.toppedUp += 1
+                    refresh.append(month)
+                } else {
+                    after = through
+                }
+            } catch {
+                if error != .absent { report.problems.append("\(month.name): \(error)") }
+                report.rebuilt += 1
+                refresh.append(month)
+            }
+            if after < through {
+                try store.forEachEvent(occurred: month.start..<month.end, after: after, through: through, chunk: 20_000) { chunk in
+                    report.storeEvents += columns.append(storedBodies: chunk.map { ($0.tenant, $0.body) }, retainFrom: retainFrom)
+                }
+            }
+            report.months += 1
+            progress?.advance(done: i + 1)
         }
-        return count
+        if !report.problems.isEmpty {
+            logger?.warning("column files not used; those months were read from the store", metadata: [
+                "months": "\(report.problems.joined(separator: "; "))"
+            ])
+        }
+        writer.markColumnsDirty(refresh)
+        do { try writer.flushColumnFiles() } catch {
+            logger?.error("cannot write column files; the next start reads those months from the store", metadata: ["error": "\(error)"])
+        }
+        return report
     }
 }

@@ -75,6 +75,18 @@ indirect enum ColumnFilter: Sendable {
         self = .attribute(id: columns.attributeID(name), condition: c, codes: codes)
     }
 
+    /// Rows of `columns` in `range` that match (a filtered count without `q`).
+    func count(_ columns: TenantColumns, range: EventTimeRange) -> Int {
+        let from = range.from ?? .min, to = range.to ?? .max
+        var total = 0
+        for chunk in columns.chunks(overlapping: range) {
+            let mask = evaluate(chunk, columns: columns)
+            let time = chunk.time
+            for r in 0..<chunk.count where mask[r] && time[r] >= from && time[r] < to { total += 1 }
+        }
+        return total
+    }
+
     /// The rows of `chunk` that match.
     func evaluate(_ chunk: ColumnChunk, columns: TenantColumns) -> [Bool] {
         let n = chunk.count
@@ -109,6 +121,11 @@ indirect enum ColumnFilter: Sendable {
                 return [Bool](repeating: false, count: n)
             }
             var mask = [Bool](repeating: false, count: n)
+            if let test = NumericTest(c.predicate), column.strings.isEmpty, column.bools.isEmpty {
+                // Numbers only (the common case): one comparison a row, no `TypedValue`.
+                test.fill(&mask, column.numbers)
+                return mask
+            }
             for r in 0..<n {
                 if let x = column.number(r) {
                     mask[r] = c.matches(value: .number(x))
@@ -127,6 +144,54 @@ indirect enum ColumnFilter: Sendable {
                 }
             }
             return mask
+        }
+    }
+}
+
+/// A comparison of numbers with a number literal, evaluated on `Double`s directly: exactly
+/// what `TypedCondition.matches` answers for a number (NaN, "no number", never matches),
+/// for literals a `Double` holds exactly (integers up to 2^53).
+struct NumericTest {
+    let op: FilterOperator?
+    let low: Double
+    let high: Double
+
+    init?(_ predicate: TypedPredicate) {
+        switch predicate {
+        case .compare(let op, let x):
+            guard let v = Self.exact(x) else { return nil }
+            (self.op, low, high) = (op, v, v)
+        case .range(let a, let b):
+            guard let lo = Self.exact(a), let hi = Self.exact(b) else { return nil }
+            (op, low, high) = (nil, lo, hi)
+        default: return nil
+        }
+    }
+
+    private static func exact(_ v: TypedValue) -> Double? {
+        switch v {
+        case .number(let d): d.isNaN ? nil : d
+        case .integer(let i): i.magnitude <= 1 << 53 ? Double(i) : nil
+        default: nil
+        }
+    }
+
+    /// Sets `mask[r]` for the rows whose number passes; rows past `numbers` stay false.
+    func fill(_ mask: inout [Bool], _ numbers: [Double]) {
+        let (lo, hi) = (low, high)
+        mask.withUnsafeMutableBufferPointer { m in
+            numbers.withUnsafeBufferPointer { x in
+                let n = min(m.count, x.count)
+                switch op {
+                case nil: for r in 0..<n { m[r] = x[r] >= lo && x[r] <= hi }
+                case .equal: for r in 0..<n { m[r] = x[r] == lo }
+                case .notEqual: for r in 0..<n { m[r] = !x[r].isNaN && x[r] != lo }
+                case .less: for r in 0..<n { m[r] = x[r] < lo }
+                case .lessOrEqual: for r in 0..<n { m[r] = x[r] <= lo }
+                case .greater: for r in 0..<n { m[r] = x[r] > lo }
+                case .greaterOrEqual: for r in 0..<n { m[r] = x[r] >= lo }
+                }
+            }
         }
     }
 }

@@ -5,9 +5,11 @@ import Synchronization
 /// says why and what it costs): per tenant and UTC month, `occurred_at` as integers, the
 /// keyword fields as dictionary codes, attributes as typed sparse columns.
 ///
-/// It is a projection of the store like the Xapian months: loaded from SQLite at start-up
-/// (every event up to the indexer's resume point) and appended to by the indexer as it
-/// applies later events, so it holds exactly the events the index holds. Events never
+/// It is a projection of the store like the Xapian months: loaded at start-up (every event
+/// up to the indexer's resume point) from the per-month column files the indexer writes
+/// after its commits (`EventColumnFile`), the months without a usable file from SQLite,
+/// and appended to by the indexer as it applies later events, so it holds exactly the
+/// events the index holds. Events never
 /// change (an id is immutable), so a month only grows until retention drops it whole.
 public final class EventColumnStore: Sendable {
     private let state = Mutex<[String: TenantColumns]>([:])
@@ -117,6 +119,12 @@ public final class EventColumnStore: Sendable {
     }
 
     public func removeAll() { state.withLock { $0.removeAll() } }
+
+    /// Runs `body` on the tenants' columns under the lock (the column file's export and
+    /// install); keep it short.
+    func withTenants<T>(_ body: (inout [String: TenantColumns]) -> T) -> T {
+        state.withLock { body(&$0) }
+    }
 
     /// Events held, over all tenants.
     public var rowCount: Int {
@@ -283,10 +291,10 @@ public struct TenantColumns: Sendable {
     public var keywordValues: [StringDictionary] = Array(repeating: StringDictionary(), count: EventKeyword.allCases.count)
     /// String values of every attribute.
     public var attributeValues = StringDictionary()
-    public private(set) var attributeIDs: [ExactString: UInt32] = [:]
-    public private(set) var attributeNames: [String] = []
+    public internal(set) var attributeIDs: [ExactString: UInt32] = [:]
+    public internal(set) var attributeNames: [String] = []
     /// Per attribute id: kinds seen (1 number, 2 string, 4 bool).
-    public private(set) var attributeKinds: [UInt8] = []
+    public internal(set) var attributeKinds: [UInt8] = []
     public var months: [EventMonth: [ColumnChunk]] = [:]
     /// Whether the `id` column is filled (temporary columns from an index pass).
     public var hasIDs = false

@@ -52,6 +52,8 @@ public final class EventIndexWriter {
     let durable: Bool
     let maxOpenWriters: Int
     let logger: Logger?
+    /// How often a growing month's column file is rewritten at most.
+    let columnFileInterval: Duration
 
     private var writers: [EventMonth: XapianWritableDatabase] = [:]
     private var lastUse: [EventMonth: UInt64] = [:]
@@ -63,6 +65,9 @@ public final class EventIndexWriter {
     private var persistedSeq: Int64
     /// Events with seq up to here are in `columns`.
     public private(set) var columnsThrough: Int64
+    /// Months whose column file lags the columns, and when this process last wrote each.
+    private var dirtyColumnMonths: Set<EventMonth> = []
+    private var columnFileWritten: [EventMonth: ContinuousClock.Instant] = [:]
     /// After a failed batch, documents may have been half-added: replace instead of add
     /// until a batch commits cleanly.
     private var recovering = false
@@ -70,10 +75,14 @@ public final class EventIndexWriter {
 
     /// Opens the index directory (creating it), takes its lock and reads every month's
     /// `last_seq`. Throws `AlmanacError(.conflict)` when another process holds the lock.
+    /// With `columns`, each month's column file is written after the month's commit: at
+    /// the first commit of the month in this process, then at most every
+    /// `columnFileInterval` while it grows, and at `close` (`EventColumnFile`).
     public init(
         directory: String, slots: SlotRegistry, columns: EventColumnStore?, durable: Bool = true, maxOpenWriters: Int = 24,
-        logger: Logger? = nil
+        columnFileInterval: Duration = .seconds(30), logger: Logger? = nil
     ) throws {
+        self.columnFileInterval = columnFileInterval
         self.directory = directory
         self.slots = slots
         self.columns = columns
@@ -198,6 +207,10 @@ public final class EventIndexWriter {
         columns?.append(columnRows)
         columnsThrough = max(columnsThrough, watermark)
         lastSeq = max(lastSeq, watermark)
+        if columns != nil {
+            for row in columnRows { dirtyColumnMonths.insert(EventMonth(containing: row.event.occurredAt.microseconds)) }
+            writeColumnFiles(force: false)
+        }
         closeIdleWriters()
         return outcome
     }
@@ -216,12 +229,57 @@ public final class EventIndexWriter {
         persistedSeq = watermark
     }
 
-    /// Closes and deletes whole months (retention). Their rows are the caller's to delete.
+    // MARK: - Column files
+
+    /// Marks months whose column file should be (re)written at the next write (the loader,
+    /// after rebuilding them from the store).
+    public func markColumnsDirty(_ months: some Sequence<EventMonth>) {
+        guard columns != nil else { return }
+        dirtyColumnMonths.formUnion(months.filter { monthSeqs[$0] != nil })
+    }
+
+    /// Writes the column file of every month that lags the columns. Throws the first
+    /// failure (the months that failed stay marked).
+    public func flushColumnFiles() throws {
+        if let error = writeColumnFiles(force: true) { throw error }
+    }
+
+    /// Writes the lagging months' files that are due (all with `force`): each covers
+    /// `columnsThrough`, which the columns hold for every month. A failure is logged and
+    /// leaves the month marked: a file behind its month only costs a top-up from the store
+    /// at the next start.
+    @discardableResult
+    private func writeColumnFiles(force: Bool) -> (any Error)? {
+        guard let columns, !dirtyColumnMonths.isEmpty else { return nil }
+        let now = ContinuousClock.now
+        var first: (any Error)?
+        for month in dirtyColumnMonths.sorted() {
+            guard monthSeqs[month] != nil else {
+                dirtyColumnMonths.remove(month)
+                continue
+            }
+            if !force, let written = columnFileWritten[month], now - written < columnFileInterval { continue }
+            do {
+                try columns.file(of: month, seq: columnsThrough).write(into: path(of: month))
+                dirtyColumnMonths.remove(month)
+                columnFileWritten[month] = now
+            } catch {
+                logger?.error("cannot write a column file", metadata: ["month": "\(month.name)", "error": "\(error)"])
+                if first == nil { first = error }
+            }
+        }
+        return first
+    }
+
+    /// Closes and deletes whole months (retention), their column files with them. Their
+    /// rows are the caller's to delete.
     public func drop(_ months: some Sequence<EventMonth>) throws {
         for month in months {
             if let db = writers.removeValue(forKey: month) { try? db.close() }
             lastUse[month] = nil
             monthSeqs[month] = nil
+            dirtyColumnMonths.remove(month)
+            columnFileWritten[month] = nil
             let path = path(of: month)
             if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
         }
@@ -241,8 +299,9 @@ public final class EventIndexWriter {
         return counts
     }
 
+    /// Writes the lagging column files, closes the month writers and releases the lock.
     public func close() throws {
-        var first: (any Error)?
+        var first: (any Error)? = writeColumnFiles(force: true)
         for (_, db) in writers {
             do { try db.close() } catch { if first == nil { first = error } }
         }

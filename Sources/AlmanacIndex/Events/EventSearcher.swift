@@ -36,10 +36,23 @@ public struct EventSearcher: Sendable {
 
     // MARK: - Search
 
-    public func search(_ request: EventSearchRequest, tenant: String, settings: SearchSettings) async throws -> EventSearchResult {
+    /// `forceIndex` counts a filtered `limit=0` search on the months too (tests compare).
+    public func search(
+        _ request: EventSearchRequest, tenant: String, settings: SearchSettings, forceIndex: Bool = false
+    ) async throws -> EventSearchResult {
         let plan = try EventQueryPlan(tenant: tenant, q: request.q, filter: request.filter, range: request.range, settings: settings, slots: slots)
         let fingerprint = Cursor.fingerprint(tenant + "\u{1F}" + request.canonicalQuery)
         let cursor = try request.cursor.map { try Cursor.decode($0, fingerprint: fingerprint, scheme: .timeline) }
+        if !forceIndex, request.limit == 0, plan.text == nil, let filter = plan.filter, ColumnFilter.unsupportedFields(filter).isEmpty {
+            // A filtered count without `q`: a scan of the resident columns (which hold what
+            // the months hold), not a walk of posting lists per month.
+            let columns = columns.snapshot(tenant: tenant, range: request.range) ?? TenantColumns()
+            let range = request.range
+            let total = try await readers.threadPool.runIfActive {
+                ColumnFilter(filter, columns: columns).count(columns, range: range)
+            }
+            return EventSearchResult(events: [], total: total, nextCursor: nil)
+        }
         var months = readers.months(overlapping: request.range)
         if request.descending { months.reverse() }
         let cursorMonth = cursor?.time.map { EventMonth(containing: $0) }

@@ -25,22 +25,28 @@ public enum AlmanacApplication {
         return router
     }
 
+    /// The application around services already open (tests; `make(startup:)` is what
+    /// `almanac serve` runs).
     public static func make(services: AlmanacServices) -> some ApplicationProtocol {
         let c = services.configuration
         let metrics = AppMetrics()
         let router = router(services: services, metrics: metrics)
         // After every route, so only requests the router cannot route reach it.
         router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
-        let server = HTTPServerBuilder { responder in
+        return Application(
+            router: router,
+            server: server(c, metrics: metrics),
+            configuration: .init(address: .hostname(c.host, port: c.port), serverName: "almanac"),
+            services: services.backgroundServices,
+            logger: services.logger)
+    }
+
+    /// HTTP/1 with the edge's timeouts (`AlmanacHTTP1Channel`).
+    static func server(_ c: AlmanacConfiguration, metrics: AppMetrics) -> HTTPServerBuilder {
+        HTTPServerBuilder { responder in
             AlmanacHTTP1Channel(
                 responder: responder, limits: EdgeTimeoutLimits(c.timeouts), decoder: .init(),
                 onTimeout: { metrics.edgeTimeout($0) })
         }
-        return Application(
-            router: router,
-            server: server,
-            configuration: .init(address: .hostname(c.host, port: c.port), serverName: "almanac"),
-            services: services.backgroundServices,
-            logger: services.logger)
     }
 }

@@ -17,11 +17,9 @@ struct OperationsRoutes {
     func register(on router: Router<AppRequestContext>) {
         // Read when the router is built, so a missing resource fails at start, not at a request.
         let openAPI = OpenAPIDocument.bytes
-        router.get("/health") { _, _ in
-            JSONResponse.make(["status": "ok"])
-        }
-        router.get("/ready") { _, _ in
-            try await ready()
+        Self.registerHealth(on: router)
+        router.get("/ready") { [services] _, _ in
+            try await Self.ready(services)
         }
         router.get("/metrics") { _, _ in
             var fields = HTTPFields()
@@ -40,7 +38,14 @@ struct OperationsRoutes {
         }
     }
 
-    func ready() async throws -> Response {
+    /// `/health`: the process is up (answered from the first moment, before the services open).
+    static func registerHealth(on router: Router<AppRequestContext>) {
+        router.get("/health") { _, _ in
+            JSONResponse.make(["status": "ok"])
+        }
+    }
+
+    static func ready(_ services: AlmanacServices) async throws -> Response {
         let (ready, body) = await services.readiness()
         return JSONResponse.make(body, status: ready ? .ok : .serviceUnavailable)
     }
