@@ -15,22 +15,7 @@ extension Store {
             var all: [[EventAppendOutcome]] = []
             all.reserveCapacity(batches.count)
             for (context, drafts) in batches {
-                var outcomes: [EventAppendOutcome] = []
-                outcomes.reserveCapacity(drafts.count)
-                for draft in drafts {
-                    if let id = draft.id, let existing = try Self.fetchEventRow(db, tenant: context.tenant, id: id) {
-                        let stored = try Event(storedJSON: try JSONParser.parse(existing.body))
-                        let candidate = draft.event(id: id, receivedAt: stored.receivedAt, seq: stored.seq)
-                        outcomes.append(
-                            candidate.contentJSON == stored.contentJSON ? .duplicate(id: id, seq: stored.seq) : .conflict(id: id))
-                        continue
-                    }
-                    let seq = seqs.next()
-                    let id = draft.id ?? Self.generatedEventID()
-                    try Self.insertEvent(db, draft.event(id: id, receivedAt: context.now, seq: seq), tenant: context.tenant, writtenBy: context.actor)
-                    outcomes.append(.accepted(id: id, seq: seq))
-                }
-                all.append(outcomes)
+                all.append(try Self.append(drafts, db, context, seqs: &seqs))
             }
             try seqs.finish(db)
             return all

@@ -32,6 +32,16 @@ extension Store {
 
     static func append(_ drafts: [EventValidator.Draft], _ db: Database, _ context: WriteContext) throws -> [EventAppendOutcome] {
         var seqs = try SeqAllocator(db)
+        let outcomes = try append(drafts, db, context, seqs: &seqs)
+        try seqs.finish(db)
+        return outcomes
+    }
+
+    /// One batch inside an open transaction: idempotent by id (the same content again is a
+    /// duplicate, other content a conflict), new events take seqs from `seqs` in order.
+    static func append(
+        _ drafts: [EventValidator.Draft], _ db: Database, _ context: WriteContext, seqs: inout SeqAllocator
+    ) throws -> [EventAppendOutcome] {
         var outcomes: [EventAppendOutcome] = []
         outcomes.reserveCapacity(drafts.count)
         for draft in drafts {
@@ -47,7 +57,6 @@ extension Store {
             try Self.insertEvent(db, event, tenant: context.tenant, writtenBy: context.actor)
             outcomes.append(.accepted(id: id, seq: seq))
         }
-        try seqs.finish(db)
         return outcomes
     }
 
