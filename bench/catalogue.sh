@@ -10,7 +10,9 @@
 # package; one release build for everything).
 # Output: bench/out/catalogue-<timestamp>.{txt,json} (bench/out/ is git-ignored).
 #
-#   bench/catalogue.sh [--products FILE] [--passes N] [--skip-cli] [--skip-build]
+#   bench/catalogue.sh [--products FILE] [--passes N] [--skip-cli] [--skip-build] [--product-shards N]
+# --product-shards N: the product index's shard count for the import and the searches
+# (default: one per core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -18,12 +20,14 @@ PRODUCTS="${ALMANAC_BENCH_DATA:-$ROOT/../shared/data}/products.ndjson"
 PASSES=3
 SKIP_CLI=0
 SKIP_BUILD=0
+SHARDS=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --products) PRODUCTS="$2"; shift 2 ;;
     --passes) PASSES="$2"; shift 2 ;;
     --skip-cli) SKIP_CLI=1; shift ;;
     --skip-build) SKIP_BUILD=1; shift ;;
+    --product-shards) SHARDS=(--product-shards "$2"); shift 2 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -36,6 +40,7 @@ exec > >(tee "$OUT") 2>&1
 echo "# bench/catalogue.sh — $(date -u +%FT%TZ)"
 echo "machine: nproc $(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "product shards: ${SHARDS[1]:-default ($(nproc), one per core)}"
 echo "corpus: $PRODUCTS ($(wc -l < "$PRODUCTS") lines)"
 
 if [ "$SKIP_BUILD" = 0 ]; then
@@ -53,7 +58,7 @@ if [ "$SKIP_CLI" = 0 ]; then
   DATA=$(mktemp -d "${TMPDIR:-/tmp}/almanac-import-XXXXXX")
   START=$(date +%s.%N)
   LOG_LEVEL=info /usr/bin/time -f "almanac import: wall %e s, max RSS %M kB" \
-    "$ALMANAC" import products "$PRODUCTS" --tenant bench --data "$DATA" --quiet \
+    "$ALMANAC" import products "$PRODUCTS" --tenant bench --data "$DATA" --quiet ${SHARDS[@]+"${SHARDS[@]}"} \
     > "$DATA/report.json" 2> "$DATA/import.err" || { cat "$DATA/import.err"; exit 1; }
   END=$(date +%s.%N)
   grep -E "indexed in|almanac import:" "$DATA/import.err" || true
@@ -76,7 +81,7 @@ fi
 
 echo
 echo "## catalogue-bench (in process, release)"
-"$BENCH" --products "$PRODUCTS" --passes "$PASSES" --json "bench/out/catalogue-$STAMP.json"
+"$BENCH" --products "$PRODUCTS" --passes "$PASSES" ${SHARDS[@]+"${SHARDS[@]}"} --json "bench/out/catalogue-$STAMP.json"
 echo
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "written: $OUT"

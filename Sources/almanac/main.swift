@@ -33,6 +33,22 @@ struct DataOptions: ParsableArguments {
     }
 }
 
+/// `--product-shards N` (serve, import, reindex): how many shard databases the product
+/// index has. Without it, the index's own count (one per core for a new index); another
+/// count than the index's is refused, except by `reindex products`, which rebuilds with it.
+struct ProductShardsOption: ParsableArguments {
+    @Option(name: .customLong("product-shards"), help: "Shard databases of the product index (default: the index's, or one per core).")
+    var productShards: Int?
+
+    func validate() throws {
+        if let productShards, !(1...256).contains(productShards) { throw ValidationError("--product-shards must be 1...256") }
+    }
+
+    func apply(to c: inout AlmanacConfiguration) {
+        if let productShards { c.index.productShards = productShards }
+    }
+}
+
 func makeLogger(_ label: String) -> Logger {
     var logger = Logger(label: label)
     logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
@@ -52,10 +68,12 @@ struct Serve: AsyncParsableCommand {
     @Flag(name: .customLong("no-cache"), help: "Run without Redis.") var noCache = false
     @Option(help: "JSON configuration file.") var config: String?
     @Option(name: .customLong("master-key-file"), help: "File holding the 32-byte master key.") var masterKeyFile: String?
+    @OptionGroup var shards: ProductShardsOption
 
     func run() async throws {
         LoggingSystem.bootstrap { StderrLogHandler(label: $0) }
         var c = try options.configuration(configFile: config)
+        shards.apply(to: &c)
         if let host { c.host = host }
         if let port { c.port = port }
         if let redis { c.redisURL = redis }
@@ -136,6 +154,7 @@ struct Import: AsyncParsableCommand {
     @Argument(help: "NDJSON file") var file: String
     @Option(help: "Tenant to load into.") var tenant: String
     @Flag(help: "No progress bar.") var quiet = false
+    @OptionGroup var shards: ProductShardsOption
 
     func validate() throws {
         guard Importer.Collection(rawValue: collection) != nil else { throw ValidationError("collection must be products or events") }
@@ -144,7 +163,8 @@ struct Import: AsyncParsableCommand {
 
     func run() async throws {
         let store = try options.openStore()
-        let c = try options.configuration()
+        var c = try options.configuration()
+        shards.apply(to: &c)
         let report = try await Importer(
             store: store, collection: Importer.Collection(rawValue: collection)!, tenant: tenant, progress: !quiet
         ).run(path: file)
@@ -164,10 +184,12 @@ struct Reindex: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Rebuild an index from the store and swap it in.")
     @OptionGroup var options: DataOptions
     @Argument(help: "products or events") var collection: String
+    @OptionGroup var shards: ProductShardsOption
 
     func run() async throws {
         let store = try options.openStore()
-        let c = try options.configuration()
+        var c = try options.configuration()
+        shards.apply(to: &c)
         let logger = makeLogger("almanac.reindex")
         switch collection {
         case "products": _ = try Maintenance.reindexProducts(c, store: store, logger: logger)

@@ -34,11 +34,13 @@ public final class AlmanacCatalogue: @unchecked Sendable {
     public private(set) var searcher: ProductSearcher?
     public private(set) var vocabulary: TypoVocabulary?
 
-    public init(dataDirectory: String, readers: Int = 4) throws {
+    /// `shards`: the product index's S (nil: the index's own, or one per core).
+    public init(dataDirectory: String, readers: Int = 4, shards: Int? = nil) throws {
         self.dataDirectory = dataDirectory
         var c = AlmanacConfiguration()
         c.dataDirectory = dataDirectory
         c.index.readers = readers
+        c.index.productShards = shards
         configuration = c
         try FileManager.default.createDirectory(atPath: dataDirectory + "/index", withIntermediateDirectories: true)
         store = try Store(path: c.storePath)
@@ -67,13 +69,15 @@ public final class AlmanacCatalogue: @unchecked Sendable {
     public func openSearcher() throws {
         let slots = SlotRegistry(path: dataDirectory + "/index/products.slots.json")
         let vocabulary = TypoVocabulary()
-        let writer = try ProductIndexWriter(path: configuration.productIndexPath, slots: slots, vocabulary: vocabulary)
+        let writer = try ProductIndexShards(
+            directory: configuration.productIndexPath, shards: configuration.index.productShards, slots: slots,
+            vocabulary: vocabulary)
         vocabulary.add(counts: try writer.vocabularyEntries())
         vocabulary.addNames(try writer.nameTerms())
         vocabulary.rebuild()
+        let paths = writer.paths
         try writer.close()
-        let readers = ReaderPool(
-            paths: [configuration.productIndexPath], capacity: configuration.index.readers, threadPool: threadPool)
+        let readers = ReaderPool(paths: paths, capacity: configuration.index.readers, threadPool: threadPool)
         self.vocabulary = vocabulary
         searcher = ProductSearcher(readers: readers, vocabulary: vocabulary, slots: slots)
     }

@@ -4,6 +4,7 @@
 //
 //   swift run -c release catalogue-bench [--products FILE] [--queries FILE] [--passes N]
 //       [--import-runs N] [--only import|search|typo] [--json OUT] [--keep] [--work DIR]
+//       [--product-shards N]
 //
 // Sections:
 //   import  Almanac's `almanac import` path in process (Importer -> SQLite committed, then
@@ -27,6 +28,8 @@ struct Options {
     /// Reuse this directory (from an earlier `--keep` run): its imported corpus and raw
     /// index are searched without importing again, so two builds compare on the same data.
     var work: String?
+    /// The product index's shard count (`--product-shards`; default: one per core).
+    var shards: Int?
 
     init() {
         var args = CommandLine.arguments.dropFirst()
@@ -40,6 +43,7 @@ struct Options {
             case "--json": json = args.popFirst()!
             case "--keep": keep = true
             case "--work": work = args.popFirst()!; keep = true
+            case "--product-shards": shards = Int(args.popFirst()!)!
             default:
                 FileHandle.standardError.write(Data("unknown argument \(a)\n".utf8))
                 exit(2)
@@ -103,7 +107,7 @@ if options.only == ["raw-variants"] {
 
 func runImport(_ run: Int) async throws -> ImportTimes {
     try? FileManager.default.removeItem(atPath: almanacDir)
-    let catalogue = try AlmanacCatalogue(dataDirectory: almanacDir)
+    let catalogue = try AlmanacCatalogue(dataDirectory: almanacDir, shards: options.shards)
     let times = try await catalogue.importProducts(path: options.products)
     await catalogue.close()
     return times
@@ -145,7 +149,7 @@ if options.only.contains("import") || !FileManager.default.fileExists(atPath: al
 
 // MARK: - Search
 
-let catalogue = try AlmanacCatalogue(dataDirectory: almanacDir)
+let catalogue = try AlmanacCatalogue(dataDirectory: almanacDir, shards: options.shards)
 try catalogue.openSearcher()
 let raw = try RawXapian.Searcher(path: rawPath)
 let queries = querySet.queries

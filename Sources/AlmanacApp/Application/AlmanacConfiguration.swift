@@ -120,6 +120,10 @@ public struct AlmanacConfiguration: Sendable {
 
     public struct Index: Sendable {
         public var readers = 4
+        /// How many shard databases the product index has (`--product-shards`,
+        /// `index_product_shards`). nil: the index's own S, or one per core for a new index.
+        /// Another S than the index's is refused until `almanac reindex products` rebuilds it.
+        public var productShards: Int?
         public var batchSize = 2000
         public var pollInterval: Duration = .milliseconds(500)
         /// How often the product indexer deletes the change-log rows it has applied.
@@ -136,6 +140,7 @@ public struct AlmanacConfiguration: Sendable {
     public init() {}
 
     public var storePath: String { dataDirectory + "/almanac.sqlite3" }
+    /// The product index: a directory of shard databases (`ProductIndexShards`).
     public var productIndexPath: String { dataDirectory + "/index/products" }
     public var productSlotsPath: String { dataDirectory + "/index/products.slots.json" }
     public var eventIndexDirectory: String { dataDirectory + "/index/events" }
@@ -194,6 +199,8 @@ public struct AlmanacConfiguration: Sendable {
             case ("bulk_body_limit_bytes", let v) where v.integerValue != nil: limits.bulkBodyBytes = Int(v.integerValue!)
             case ("bulk_lines", let v) where v.integerValue != nil: limits.bulkLines = Int(v.integerValue!)
             case ("index_readers", let v) where v.integerValue != nil: index.readers = max(1, Int(v.integerValue!))
+            case ("index_product_shards", let v) where v.integerValue.map({ (1...256).contains($0) }) == true:
+                index.productShards = Int(v.integerValue!)
             case ("writes_per_second", let v) where v.numberValue != nil: auth.writesPerSecond = v.numberValue!
             case ("write_burst", let v) where v.numberValue != nil: auth.writeBurst = v.numberValue!
             case ("leeway_seconds", let v) where v.integerValue.map({ (0...60).contains($0) }) == true:

@@ -5,7 +5,7 @@ import Logging
 import NIOPosix
 
 extension Catalogue {
-    /// Opens the product index (resuming from its `last_seq`), seeds typo tolerance from its
+    /// Opens the product index's shards (resuming from their smallest `last_seq`), seeds typo tolerance from its
     /// vocabulary and prepares the indexer.
     static func open(
         _ configuration: AlmanacConfiguration, store: Store, tenants: TenantState, cache: QueryCache,
@@ -14,7 +14,9 @@ extension Catalogue {
         let slots = SlotRegistry(path: configuration.productSlotsPath)
         let vocabulary = TypoVocabulary()
         let box = try await executors.batch.runIfActive { () -> ProjectionBox<CatalogueProjection> in
-            let writer = try ProductIndexWriter(path: configuration.productIndexPath, slots: slots, vocabulary: vocabulary)
+            let writer = try ProductIndexShards(
+                directory: configuration.productIndexPath, shards: configuration.index.productShards, slots: slots,
+                vocabulary: vocabulary)
             try writer.commit(watermark: writer.lastSeq)
             // With their document frequencies: typo candidates are chosen by (distance, frequency).
             vocabulary.add(counts: try writer.vocabularyEntries())
@@ -22,7 +24,7 @@ extension Catalogue {
             vocabulary.rebuild()
             return ProjectionBox(CatalogueProjection(writer: writer, store: store, settings: { tenants.settings($0) }))
         }
-        let readers = ReaderPool(paths: [configuration.productIndexPath], capacity: configuration.index.readers, threadPool: executors.reads)
+        let readers = ReaderPool(paths: box.projection.writer.paths, capacity: configuration.index.readers, threadPool: executors.reads)
         tenants.setBaseGeneration(.products, box.projection.lastSeq)
         let indexer = ProjectionService(
             name: "product", driver: ProjectionDriver(

@@ -4,7 +4,7 @@ public import AlmanacStore
 
 /// The product index fed from the product change log (`product_changes`).
 public struct CatalogueProjection: Projection {
-    public let writer: ProductIndexWriter
+    public let writer: ProductIndexShards
     let store: Store
     let settings: @Sendable (String) -> SearchSettings
 

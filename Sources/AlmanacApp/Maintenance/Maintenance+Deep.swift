@@ -20,7 +20,7 @@ extension Maintenance {
             for product in page { if let body = product.body { products.stored(body, tenant: product.tenant) } }
             key = (last.tenant, last.id)
         }
-        let db = try XapianDatabase(path: configuration.productIndexPath)
+        let (db, _) = try openProductShards(configuration)
         try products.index(db)
         try db.close()
         problems += products.differences("product", limit: limit)

@@ -14,9 +14,9 @@ public enum Maintenance {
     public static func catchUpProducts(_ configuration: AlmanacConfiguration, store: Store) throws -> Bool {
         let tenants = try TenantState.loaded(from: store)
         guard let writer = try ifUnlocked({
-            try ProductIndexWriter(
-                path: configuration.productIndexPath, slots: SlotRegistry(path: configuration.productSlotsPath),
-                vocabulary: TypoVocabulary(rebuildThreshold: .max))
+            try ProductIndexShards(
+                directory: configuration.productIndexPath, shards: configuration.index.productShards,
+                slots: SlotRegistry(path: configuration.productSlotsPath), vocabulary: TypoVocabulary(rebuildThreshold: .max))
         }) else { return false }
         let driver = ProjectionDriver(
             CatalogueProjection(writer: writer, store: store, settings: { tenants.settings($0) }), batchSize: 5000)
@@ -55,21 +55,24 @@ public enum Maintenance {
         return products && events
     }
 
-    /// Rebuilds the product index from the store into a new directory and swaps it in.
+    /// Rebuilds the product index from the store into a new directory and swaps it in,
+    /// with `index.productShards` shards (else as many as it had, else one per core).
     /// Needs the server stopped (the index's lock tells).
     @discardableResult
     public static func reindexProducts(_ configuration: AlmanacConfiguration, store: Store, logger: Logger) throws -> Int {
         let path = configuration.productIndexPath
         let held = try IndexLock(path: ProductIndexWriter.lockPath(path), what: "product index: stop `almanac serve` first")
         defer { held.release() }
+        let shards = configuration.index.productShards ?? (try? ProductIndexShards.recordedCount(path))
+            ?? ProductIndexShards.defaultCount
         let tenants = try TenantState.loaded(from: store)
         let fresh = path + ".new", slotsPath = configuration.productSlotsPath
         let fm = FileManager.default
         try? fm.removeItem(atPath: fresh)
         try? fm.removeItem(atPath: slotsPath + ".new")
-        let writer = try ProductIndexWriter(
-            path: fresh, slots: SlotRegistry(path: slotsPath + ".new"), vocabulary: TypoVocabulary(rebuildThreshold: .max),
-            durable: false, overwrite: true)
+        let writer = try ProductIndexShards(
+            directory: fresh, shards: shards, slots: SlotRegistry(path: slotsPath + ".new"),
+            vocabulary: TypoVocabulary(rebuildThreshold: .max), durable: false, overwrite: true)
         let rebuild = CatalogueRebuild(writer: writer, store: store, settings: { tenants.settings($0) })
         let driver = ProjectionDriver(rebuild, batchSize: 2000)
         try driver.catchUp()
@@ -81,7 +84,7 @@ public enum Maintenance {
             try? fm.removeItem(atPath: slotsPath)
             try fm.moveItem(atPath: slotsPath + ".new", toPath: slotsPath)
         }
-        logger.info("rebuilt the product index: \(rebuild.added) products, last_seq \(head)")
+        logger.info("rebuilt the product index: \(rebuild.added) products in \(shards) shards, last_seq \(head)")
         return rebuild.added
     }
 
@@ -117,8 +120,7 @@ public enum Maintenance {
     public static func check(_ configuration: AlmanacConfiguration, store: Store) throws -> [String] {
         var problems: [String] = []
         let counts = try store.counts()
-        let db = try XapianDatabase(path: configuration.productIndexPath)
-        let lastSeq = Int64(String(decoding: try db.metadata(ProductIndexWriter.lastSeqKey), as: UTF8.self)) ?? 0
+        let (db, lastSeq) = try openProductShards(configuration)
         let pending = try store.productChanges(after: lastSeq, limit: 1)
         if !pending.changes.isEmpty {
             problems.append("products: the index is behind the store (last_seq \(lastSeq), change \(pending.changes[0].seq) not applied)")
@@ -169,11 +171,25 @@ public enum Maintenance {
         // them consistent with it by construction.
         var copy = configuration
         copy.dataDirectory = directory
+        // The copy keeps the source's shard count unless another is asked for.
+        copy.index.productShards = configuration.index.productShards
+            ?? (try? ProductIndexShards.recordedCount(configuration.productIndexPath))
         let copiedStore = try Store(path: copy.storePath)
         try fm.createDirectory(atPath: directory + "/index", withIntermediateDirectories: true)
         try reindexProducts(copy, store: copiedStore, logger: logger)
         try reindexEvents(copy, store: copiedStore, logger: logger)
         try copiedStore.close()
+    }
+
+    /// The product index's shards opened as one, and the smallest `last_seq` among them.
+    static func openProductShards(_ configuration: AlmanacConfiguration) throws -> (XapianDatabase, Int64) {
+        let paths = try ProductIndexShards.paths(configuration.productIndexPath)
+        var lastSeq: Int64?
+        for path in paths {
+            let seq = Int64(String(decoding: try XapianDatabase(path: path).metadata(ProductIndexWriter.lastSeqKey), as: UTF8.self)) ?? 0
+            lastSeq = min(lastSeq ?? seq, seq)
+        }
+        return (try XapianDatabase(paths: paths), lastSeq ?? 0)
     }
 
     /// Opens a writer unless another process holds the index.

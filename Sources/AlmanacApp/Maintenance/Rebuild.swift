@@ -6,14 +6,14 @@ import AlmanacStore
 /// is not yet indexed), into a fresh database: documents are added without a uniqueness
 /// lookup and committed once, with the store's head as `last_seq`.
 final class CatalogueRebuild: Projection {
-    let writer: ProductIndexWriter
+    let writer: ProductIndexShards
     let store: Store
-    let settings: (String) -> SearchSettings
+    let settings: @Sendable (String) -> SearchSettings
     private var key: (tenant: String, id: String)?
     private var head: Int64?
     private(set) var added = 0
 
-    init(writer: ProductIndexWriter, store: Store, settings: @escaping (String) -> SearchSettings) {
+    init(writer: ProductIndexShards, store: Store, settings: @escaping @Sendable (String) -> SearchSettings) {
         self.writer = writer
         self.store = store
         self.settings = settings

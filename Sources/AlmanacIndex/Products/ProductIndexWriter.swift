@@ -87,9 +87,50 @@ public final class ProductIndexWriter {
     public func apply(
         _ changes: [ProductIndexChange], watermark: Int64, settings: (String) -> SearchSettings
     ) throws -> Set<String> {
+        let staged = try stage(changes, settings: settings)
+        try commitStaged(watermark: watermark)
+        staged.addTo(vocabulary)
+        return staged.touched
+    }
+
+    /// What `stage` changed: the tenants, and the words and names for the typo vocabulary.
+    public struct Staged: Sendable {
+        public var touched = Set<String>()
+        public var words: [String: Int] = [:]
+        public var names: [String] = []
+        public init() {}
+
+        public mutating func merge(_ other: Staged) {
+            touched.formUnion(other.touched)
+            words.merge(other.words, uniquingKeysWith: +)
+            names += other.names
+        }
+
+        /// Feeds the committed documents' words and names to typo tolerance.
+        public func addTo(_ vocabulary: TypoVocabulary) {
+            vocabulary.addNames(names)
+            if vocabulary.add(counts: words.lazy.map { ($0.key, $0.value) }) { vocabulary.rebuildInBackground() }
+        }
+    }
+
+    /// Applies changes without committing them (`commitStaged` does, or a later `apply`);
+    /// the vocabulary is left to the caller, once the documents are committed. A sharded
+    /// index stages every shard, persists the slot registry once, then commits each.
+    public func stage(_ changes: [ProductIndexChange], settings: (String) -> SearchSettings) throws -> Staged {
         if needsReopen { try reopen() }
         do {
-            return try applyChanges(changes, watermark: watermark, settings: settings)
+            return try stageChanges(changes, settings: settings)
+        } catch {
+            needsReopen = true
+            throw error
+        }
+    }
+
+    /// Commits what `stage` applied with `watermark` as the new `last_seq`.
+    public func commitStaged(watermark: Int64) throws {
+        if needsReopen { try reopen() }
+        do {
+            try commit(watermark: watermark)
         } catch {
             needsReopen = true
             throw error
@@ -112,18 +153,14 @@ public final class ProductIndexWriter {
         needsReopen = false
     }
 
-    private func applyChanges(
-        _ changes: [ProductIndexChange], watermark: Int64, settings: (String) -> SearchSettings
-    ) throws -> Set<String> {
-        var touched = Set<String>()
+    private func stageChanges(_ changes: [ProductIndexChange], settings: (String) -> SearchSettings) throws -> Staged {
+        var staged = Staged()
         var seen = Set<String>()
-        var words: [String: Int] = [:]
-        var names: [String] = []
         // Later rows carry the same (current) body; apply each product once.
         for change in changes.reversed() {
             let unique = Terms.unique(tenant: change.tenant, id: change.id)
             guard seen.insert(unique).inserted else { continue }
-            touched.insert(change.tenant)
+            staged.touched.insert(change.tenant)
             guard let json = change.json else {
                 try database.delete(uniqueTerm: unique)
                 continue
@@ -133,8 +170,8 @@ public final class ProductIndexWriter {
             let document = projection.document(
                 tenant: change.tenant, product: product, json: Array(json.utf8),
                 stemmer: try stemmers.stemmer(for: language))
-            for word in document.words { words[word, default: 0] += 1 }
-            if let name = document.nameTerm { names.append(name) }
+            for word in document.words { staged.words[word, default: 0] += 1 }
+            if let name = document.nameTerm { staged.names.append(name) }
             let native = try document.xapianDocument(batch: &batch)
             // `replace_document` by term adds the document when no document holds the term,
             // but finds that out by opening a posting-list cursor (buffers allocated per
@@ -146,28 +183,28 @@ public final class ProductIndexWriter {
                 try database.replace(uniqueTerm: unique, with: native)
             }
         }
-        try commit(watermark: watermark)
-        vocabulary.addNames(names)
-        if vocabulary.add(counts: words.lazy.map { ($0.key, $0.value) }) { vocabulary.rebuildInBackground() }
-        return touched
+        return staged
     }
 
     /// Adds documents known to be new (a rebuild into an empty index): cheaper than replace.
     public func addNew(_ changes: [ProductIndexChange], settings: (String) -> SearchSettings) throws {
-        var words: [String: Int] = [:]
-        var names: [String] = []
+        try stageNew(changes, settings: settings).addTo(vocabulary)
+    }
+
+    /// `addNew` without feeding the vocabulary (the caller merges the shards' and does).
+    public func stageNew(_ changes: [ProductIndexChange], settings: (String) -> SearchSettings) throws -> Staged {
+        var staged = Staged()
         for change in changes {
             guard let json = change.json else { continue }
             let product = try Product(storedJSON: try JSONParser.parse(json))
             let document = projection.document(
                 tenant: change.tenant, product: product, json: Array(json.utf8),
                 stemmer: try stemmers.stemmer(for: settings(change.tenant).language))
-            for word in document.words { words[word, default: 0] += 1 }
-            if let name = document.nameTerm { names.append(name) }
+            for word in document.words { staged.words[word, default: 0] += 1 }
+            if let name = document.nameTerm { staged.names.append(name) }
             try database.add(try document.xapianDocument(batch: &batch))
         }
-        vocabulary.addNames(names)
-        if vocabulary.add(counts: words.lazy.map { ($0.key, $0.value) }) { vocabulary.rebuildInBackground() }
+        return staged
     }
 
     /// Advances `lastSeq` without a commit when a batch held no product changes.
