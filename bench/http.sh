@@ -66,11 +66,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "loading $(wc -l < "$PRODUCTS") products..."
-"$ALMANAC" import products "$PRODUCTS" --tenant bench --data "$WORK/data" --quiet >/dev/null 2>"$WORK/import.err"
-"$ALMANAC" client create --data "$WORK/data" --tenant bench --name bench --scopes "catalogue:read" > "$WORK/client.json"
-CLIENT_ID=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['client_id'])" "$WORK/client.json")
-CLIENT_SECRET=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['client_secret'])" "$WORK/client.json")
+# Each build imports the corpus into a data directory of its own: builds may differ in
+# their index layout (a newer one shards the product index), and a server may migrate what
+# it opens.
+load_data() { # binary directory
+  echo "loading $(wc -l < "$PRODUCTS") products with $1..."
+  "$1" import products "$PRODUCTS" --tenant bench --data "$2" --quiet >/dev/null 2>"$WORK/import.err" \
+    || { tail -5 "$WORK/import.err"; exit 1; }
+  "$1" client create --data "$2" --tenant bench --name bench --scopes "catalogue:read" > "$WORK/client.json"
+  CLIENT_ID=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['client_id'])" "$WORK/client.json")
+  CLIENT_SECRET=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['client_secret'])" "$WORK/client.json")
+}
 
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes --save '' --appendonly no \
   --dir "$WORK" --pidfile "$WORK/redis.pid" --logfile "$WORK/redis.log"
@@ -105,7 +111,7 @@ run_wrk() { # label connections url script
 
 start_almanac() { # binary port extra-args...
   local bin=$1 port=$2; shift 2
-  LOG_LEVEL=warning "$bin" serve --data "$WORK/data" --port "$port" "$@" > "$WORK/serve-$port.log" 2>&1 &
+  LOG_LEVEL=warning "$bin" serve --data "$DATA" --port "$port" "$@" > "$WORK/serve-$port.log" 2>&1 &
   ALMANAC_PID=$!; PIDS+=("$ALMANAC_PID")
   wait_http "http://127.0.0.1:$port/ready"
   export TOKEN=$(curl -sf "http://127.0.0.1:$port/v1/auth/token" -d grant_type=client_credentials \
@@ -119,6 +125,8 @@ BUILDS=("after=$ALMANAC")
 MEAN_BYTES=0
 for build in "${BUILDS[@]}"; do
   label=${build%%=*}; bin=${build#*=}
+  DATA="$WORK/data-$label"
+  load_data "$bin" "$DATA"
   redis-cli -p "$REDIS_PORT" flushall >/dev/null
   PORT=$(free_port)
   start_almanac "$bin" "$PORT" --redis "redis://127.0.0.1:$REDIS_PORT"
