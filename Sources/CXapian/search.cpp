@@ -2,6 +2,7 @@
 // results are copied into a cxapian_result.
 #include "spies.hpp"
 
+#include <cmath>
 #include <limits>
 #include <memory>
 #include <vector>
@@ -90,6 +91,41 @@ struct HitOffsets {
     size_t data, data_len, key, key_len, values, values_len, terms, terms_len;
 };
 
+/// BM25 whose every term's part of a score is a multiple of 2^-24, so a document's score
+/// (a sum of parts) is exact and does not depend on the order the parts are added in.
+///
+/// Xapian adds a query's parts in the order of a postlist tree it builds per database from
+/// that database's term frequencies, so with a sharded index one product's score could
+/// differ in its last bits from what one database gives (measured: two products at
+/// 222.0247 swapped places between S=1 and S=3). The parts themselves use the combined
+/// statistics and are equal; on a grid of 2^-24 (far below the 4 decimals a score is shown
+/// with) any sum of them below 2^29 is representable, so every order gives the same bits.
+/// Bounds round up so the matcher's pruning stays sound.
+class ShardStableBM25 final : public Xapian::BM25Weight {
+    double k1_, k2_, k3_, b_, min_normlen_;
+
+    static constexpr double grid = 16777216.0; // 2^24
+    static double nearest(double w) { return std::nearbyint(w * grid) / grid; }
+    static double above(double w) { return std::ceil(w * grid) / grid; }
+
+  public:
+    ShardStableBM25(double k1, double k2, double k3, double b, double min_normlen)
+        : Xapian::BM25Weight(k1, k2, k3, b, min_normlen), k1_(k1), k2_(k2), k3_(k3), b_(b),
+          min_normlen_(min_normlen) {}
+
+    ShardStableBM25 *clone() const override { return new ShardStableBM25(k1_, k2_, k3_, b_, min_normlen_); }
+
+    double get_sumpart(Xapian::termcount wdf, Xapian::termcount doclen,
+                       Xapian::termcount uniqterms) const override {
+        return nearest(Xapian::BM25Weight::get_sumpart(wdf, doclen, uniqterms));
+    }
+    double get_maxpart() const override { return above(Xapian::BM25Weight::get_maxpart()); }
+    double get_sumextra(Xapian::termcount doclen, Xapian::termcount uniqterms) const override {
+        return nearest(Xapian::BM25Weight::get_sumextra(doclen, uniqterms));
+    }
+    double get_maxextra() const override { return above(Xapian::BM25Weight::get_maxextra()); }
+};
+
 size_t append(std::string &arena, const std::string &s) {
     const size_t offset = arena.size();
     arena.append(s);
@@ -128,13 +164,14 @@ cxapian_result *run_search(const cxapian_database &db, const cxapian_query &quer
         enquire.set_query(query.query);
     }
     switch (o.weighting) {
-    case CXAPIAN_WEIGHTING_BM25: enquire.set_weighting_scheme(Xapian::BM25Weight()); break;
+    // BM25Weight()'s defaults: k1 1, k2 0, k3 1, b 0.5, min_normlen 0.5.
+    case CXAPIAN_WEIGHTING_BM25: enquire.set_weighting_scheme(ShardStableBM25(1, 0, 1, 0.5, 0.5)); break;
     case CXAPIAN_WEIGHTING_BOOL: enquire.set_weighting_scheme(Xapian::BoolWeight()); break;
     case CXAPIAN_WEIGHTING_BM25_PARAMETERS:
         if (!(o.bm25_k1 >= 0) || !(o.bm25_b >= 0 && o.bm25_b <= 1)) {
             throw Xapian::InvalidArgumentError("BM25 needs k1 >= 0 and 0 <= b <= 1");
         }
-        enquire.set_weighting_scheme(Xapian::BM25Weight(o.bm25_k1, 0, 1, o.bm25_b, 0.5));
+        enquire.set_weighting_scheme(ShardStableBM25(o.bm25_k1, 0, 1, o.bm25_b, 0.5));
         break;
     default: throw Xapian::InvalidArgumentError("unknown weighting scheme");
     }

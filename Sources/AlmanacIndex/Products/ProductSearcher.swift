@@ -198,13 +198,13 @@ struct ProductSearch {
                 options.first = 0
                 options.maxItems = offset + request.limit + 1 + Self.tieBreakMargin
                 options.valueSlots = [ProductSlot.id, tieSlot!]
+            } else if let cursor {
+                offset = cursor.offset
+                options.first = max(0, cursor.offset - 10)
+                options.maxItems = request.limit + 21
             } else {
-                // A few hits either side of the page, so equal scores that Xapian ordered
-                // by their last bits can be put in id order (`scoreOrdered`).
-                if let cursor { offset = cursor.offset }
-                let around = cursor == nil ? 0 : 10
-                options.first = max(0, offset - around - Self.scoreMargin)
-                options.maxItems = (offset - options.first) + request.limit + 1 + around + Self.scoreMargin
+                options.first = request.offset
+                options.maxItems = request.limit + 1
             }
         } else {
             // Relevance after other keys: order the window in Swift. Equal scores by id, so
@@ -229,30 +229,12 @@ struct ProductSearch {
             options.checkAtLeast = options.first + options.maxItems
             if !manyMatches { options.checkAtLeast = max(options.checkAtLeast, ProductSearchRequest.exactTotalUpTo + 1) }
         }
-        // Matching terms: every hit's to highlight; otherwise the top hit's, for
-        // `query.corrected`: by keys the window's first; by relevance every hit of the
-        // window, whose order (`scoreOrdered`) is known only once it is fetched.
+        // Matching terms: every hit's to highlight; otherwise only the page's top hit's, for
+        // `query.corrected` (the window's first hit, unless the page starts inside it).
         options.matchingTerms = hasText && (request.highlight || vocabulary != nil)
-        if !request.highlight, byKeys { options.matchingTermsHits = 1 }
+        if !request.highlight, byKeys || (scoreFirst && cursor == nil) { options.matchingTermsHits = 1 }
 
         var result = try db.search(main, options)
-        if scoreFirst { result.hits = Self.scoreOrdered(result.hits) }
-        if scoreFirst, tieSlot == nil, request.limit > 0 {
-            // Widen the window until no hit outside it can tie with the page's first or last.
-            while !Self.pageIsWhole(
-                result.hits, first: options.first, complete: result.hits.count < options.maxItems,
-                page: Self.pageStart(result.hits, cursor: cursor, offset: offset, first: options.first),
-                limit: request.limit), options.maxItems < Self.tieBreakWindowMax
-            {
-                let grow = max(options.maxItems, Self.scoreMargin)
-                let first = max(0, options.first - grow)
-                options.maxItems = min(options.maxItems + (options.first - first) + grow, Self.tieBreakWindowMax)
-                options.first = first
-                if !exactCounts { options.checkAtLeast = max(options.checkAtLeast, options.first + options.maxItems) }
-                result = try db.search(main, options)
-                result.hits = Self.scoreOrdered(result.hits)
-            }
-        }
         if tieSlot != nil, request.limit > 0 {
             // Widen the window until the run of near-equal scores holding the page's end is
             // whole (or the window holds every match).
@@ -261,7 +243,6 @@ struct ProductSearch {
             {
                 options.maxItems = min(options.maxItems * 2, Self.tieBreakWindowMax)
                 result = try db.search(main, options)
-                result.hits = Self.scoreOrdered(result.hits)
             }
         }
         // The hit whose matching terms name the correction: the best by text.
@@ -278,8 +259,12 @@ struct ProductSearch {
         } else if scoreLater {
             hits.sort { a, b in Self.compare(a, b, keys: keys) }
             hits = Array(hits.dropFirst(offset).prefix(request.limit + 1))
-        } else if scoreFirst {
-            pageStart = Self.pageStart(hits, cursor: cursor, offset: offset, first: options.first)
+        } else if scoreFirst, let cursor {
+            if let i = hits.firstIndex(where: { String(decoding: $0.values[0], as: UTF8.self) == cursor.lastID }) {
+                pageStart = i + 1
+            } else {
+                pageStart = max(0, cursor.offset - options.first)
+            }
             hits = Array(hits.dropFirst(pageStart).prefix(request.limit + 1))
         }
         let hasMore = hits.count > request.limit
@@ -422,9 +407,7 @@ struct ProductSearch {
         for key in keys {
             let ordering: Int
             switch key.field {
-            case .score:
-                let (x, y) = (Self.scoreKey(a.weight), Self.scoreKey(b.weight))
-                ordering = x == y ? 0 : (x < y ? -1 : 1)
+            case .score: ordering = a.weight == b.weight ? 0 : (a.weight < b.weight ? -1 : 1)
             default:
                 let index: Int
                 switch key.field {

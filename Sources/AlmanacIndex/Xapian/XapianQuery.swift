@@ -190,8 +190,30 @@ public final class XapianQuery: CustomStringConvertible {
         try combine(.eliteSet(size: size), subqueries)
     }
 
+    /// One virtual term whose within-document frequency is the sum of the subqueries'.
+    ///
+    /// Three or more are nested in pairs, in the order given: Xapian 1.4 estimates a
+    /// synonym's document frequency (which its weight uses) over a tree of binary ORs it
+    /// shapes per database by that database's own frequencies, rounding at every node, so
+    /// a flat synonym could weigh differently in a sharded index than in one database. A
+    /// synonym inside a synonym is matched as a plain OR (Xapian's `do_synonym` at factor
+    /// 0), so each pair is one fixed node and the estimate is the same for any shards: the
+    /// pair formula is symmetric. Matches and frequencies are those of the flat synonym.
     public static func synonym(_ subqueries: [XapianQuery]) throws -> XapianQuery {
-        try combine(.synonym, subqueries)
+        guard subqueries.count > 2 else { return try combine(.synonym, subqueries) }
+        var level = subqueries
+        while level.count > 2 {
+            var next: [XapianQuery] = []
+            next.reserveCapacity((level.count + 1) / 2)
+            var i = 0
+            while i + 1 < level.count {
+                next.append(try combine(.synonym, [level[i], level[i + 1]]))
+                i += 2
+            }
+            if i < level.count { next.append(level[i]) }
+            level = next
+        }
+        return try combine(.synonym, level)
     }
 
     public static func max(_ subqueries: [XapianQuery]) throws -> XapianQuery {
