@@ -114,8 +114,12 @@ start_almanac() { # binary port extra-args...
   LOG_LEVEL=warning "$bin" serve --data "$DATA" --port "$port" "$@" > "$WORK/serve-$port.log" 2>&1 &
   ALMANAC_PID=$!; PIDS+=("$ALMANAC_PID")
   wait_http "http://127.0.0.1:$port/ready"
-  export TOKEN=$(curl -sf "http://127.0.0.1:$port/v1/auth/token" -d grant_type=client_credentials \
-    -d client_id="$CLIENT_ID" -d client_secret="$CLIENT_SECRET" | python3 -c "import json,sys;print(json.load(sys.stdin)['access_token'])")
+  local reply
+  reply=$(curl -s "http://127.0.0.1:$port/v1/auth/token" -d grant_type=client_credentials \
+    -d client_id="$CLIENT_ID" -d client_secret="$CLIENT_SECRET")
+  TOKEN=$(python3 -c "import json,sys;print(json.loads(sys.argv[1])['access_token'])" "$reply" 2>/dev/null) \
+    || { echo "no token from $bin: $reply"; tail -5 "$WORK/serve-$port.log"; exit 1; }
+  export TOKEN
 }
 
 # ALMANAC_BEFORE_BIN: a build from before a change, measured in the same run (same data,
