@@ -64,3 +64,24 @@ import Testing
         #expect(CacheKey(tenant: "100%", collection: .products, generation: 0, digestHex: "").rawValue == "almanac:100%25|products|0|")
     }
 }
+
+@Suite struct RedisSentinelURLTests {
+    @Test func sentinelURLsNameTheSentinelsAndTheMaster() throws {
+        let url = try RedisURL("redis+sentinel://:s3cret@10.0.0.1,10.0.0.2:26380,[::1]/cache/2")
+        #expect(
+            url.endpoint
+                == .sentinel(
+                    sentinels: [
+                        .init(host: "10.0.0.1", port: 26379), .init(host: "10.0.0.2", port: 26380), .init(host: "::1", port: 26379),
+                    ],
+                    master: "cache"))
+        #expect(url.password == "s3cret")
+        #expect(url.database == 2)
+        #expect(url.description == "redis+sentinel://:***@10.0.0.1:26379,10.0.0.2:26380,[::1]:26379/cache/2")
+        #expect(try RedisURL("redis+sentinel://127.0.0.1:5000/mymaster").database == 0)
+        for bad in ["redis+sentinel://127.0.0.1:5000", "redis+sentinel://127.0.0.1/", "redis+sentinel://127.0.0.1/m/x",
+                    "redis+sentinel://127.0.0.1:0/m", "redis+sentinel://,127.0.0.1/m"] {
+            #expect(throws: RedisError.self, "\(bad)") { try RedisURL(bad) }
+        }
+    }
+}

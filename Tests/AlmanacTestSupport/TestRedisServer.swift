@@ -105,6 +105,50 @@ public struct TestRedisServer: Sendable {
         throw TestRedisServerError(description: "redis-server on port \(port) did not answer PING (last: \(lastAnswer))")
     }
 
+    /// Starts a Redis Sentinel (`redis-server CONF --sentinel`) on a free port, monitoring
+    /// the master at `masterPort` as `name` with quorum 2, down after 1 s, failover timeout
+    /// 5 s; waits until it answers PING.
+    public static func startSentinel(monitoring masterPort: Int, name: String = "mymaster") async throws -> TestRedisServer {
+        killLeftoverServers()
+        let port = try freePort()
+        let directory = baseDirectory + "/\(getpid())-\(port)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let config = """
+            port \(port)
+            bind 127.0.0.1
+            dir \(directory)
+            pidfile \(directory)/redis.pid
+            logfile \(directory)/redis.log
+            sentinel monitor \(name) 127.0.0.1 \(masterPort) 2
+            sentinel down-after-milliseconds \(name) 1000
+            sentinel failover-timeout \(name) 5000
+            sentinel parallel-syncs \(name) 1
+
+            """
+        try config.write(toFile: directory + "/sentinel.conf", atomically: true, encoding: .utf8)
+        let pid = try spawn(["redis-server", directory + "/sentinel.conf", "--sentinel"])
+        let server = TestRedisServer(port: port, directory: directory, pid: pid, arguments: [])
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            if (try? command(port: port, ["PING"])) == "+PONG" { return server }
+            if server.hasExited() {
+                throw TestRedisServerError(description: "redis sentinel exited at start; see \(directory)/redis.log")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        server.kill9()
+        throw TestRedisServerError(description: "redis sentinel on port \(port) did not answer PING")
+    }
+
+    /// SIGKILL, as a crash: no shutdown, nothing saved; reaps the process and removes its
+    /// directory.
+    public func kill9() {
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        _ = waitpid(pid, &status, 0)
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
     /// A new server on the same port (after ``stop()``); data is gone (no persistence).
     public func restart() async throws -> TestRedisServer {
         try await Self.start(port: port, arguments: arguments)

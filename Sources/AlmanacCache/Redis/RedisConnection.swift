@@ -68,12 +68,20 @@ public final class RedisConnection {
     public func send(_ arguments: [[UInt8]]) throws(RedisError) -> RedisReply {
         guard !arguments.isEmpty else { throw RedisError(.invalidArgument, "empty command") }
         let context = try liveContext()
+        let reply: RedisReply
         do {
-            return try Self.execute(arguments, on: context)
+            reply = try Self.execute(arguments, on: context)
         } catch {
             close()
             throw error
         }
+        // Behind Sentinel, a master demoted by a failover answers writes with READONLY:
+        // drop it like a broken connection, so the next connect asks the sentinels again.
+        if case .sentinel = url.endpoint, case .error(let message) = reply, message.hasPrefix("READONLY") {
+            close()
+            throw RedisError(.io, "\(url): \(message)")
+        }
+        return reply
     }
 
     /// Convenience for textual arguments.
@@ -101,11 +109,17 @@ public final class RedisConnection {
     ) throws(RedisError) -> UnsafeMutablePointer<redisContext> {
         ignoreSIGPIPE()
         let maybeContext: UnsafeMutablePointer<redisContext>?
+        var master: RedisURL.HostPort?
         switch url.endpoint {
         case .tcp(let host, let port):
             maybeContext = redisConnectWithTimeout(host, Int32(port), timeval(connectTimeout))
         case .unix(let path):
             maybeContext = redisConnectUnixWithTimeout(path, timeval(connectTimeout))
+        case .sentinel(let sentinels, let name):
+            let address = try masterAddress(
+                name, sentinels: sentinels, url: url, connectTimeout: connectTimeout, commandTimeout: commandTimeout)
+            master = address
+            maybeContext = redisConnectWithTimeout(address.host, Int32(address.port), timeval(connectTimeout))
         }
         guard let context = maybeContext else {
             throw RedisError(.connectFailed, "\(url): cannot allocate a hiredis context")
@@ -137,11 +151,50 @@ public final class RedisConnection {
                     throw RedisError(.connectFailed, "\(url): SELECT failed: \(message)")
                 }
             }
+            if let master {
+                // Sentinel names the old master until it has noticed a failure: refuse a node
+                // that is not (or no longer) the master, and the next connect asks again.
+                let role = try execute([Array("ROLE".utf8)], on: context)
+                guard case .array(let parts) = role, case .bulk(let name)? = parts.first, name == Array("master".utf8) else {
+                    throw RedisError(.connectFailed, "\(url): \(master), named by Sentinel, is not the master")
+                }
+            }
         } catch {
             redisFree(context)
             throw error.code == .connectFailed ? error : RedisError(.connectFailed, "\(url): \(error.message)")
         }
         return context
+    }
+
+    /// The address the first sentinel that knows `name` gives for it
+    /// (`SENTINEL get-master-addr-by-name`); the sentinels are asked in order.
+    private static func masterAddress(
+        _ name: String, sentinels: [RedisURL.HostPort], url: RedisURL, connectTimeout: Duration, commandTimeout: Duration
+    ) throws(RedisError) -> RedisURL.HostPort {
+        var failures: [String] = []
+        for sentinel in sentinels {
+            do throws(RedisError) {
+                let connection = try RedisConnection(
+                    url: RedisURL(endpoint: .tcp(host: sentinel.host, port: sentinel.port)),
+                    connectTimeout: connectTimeout, commandTimeout: commandTimeout)
+                defer { connection.close() }
+                let reply = try connection.send("SENTINEL", "get-master-addr-by-name", name)
+                if case .array(let parts) = reply, parts.count == 2, case .bulk(let host) = parts[0],
+                    case .bulk(let portText) = parts[1], let port = Int(String(decoding: portText, as: UTF8.self))
+                {
+                    return RedisURL.HostPort(host: String(decoding: host, as: UTF8.self), port: port)
+                }
+                switch reply {
+                case .null:
+                    failures.append("\(sentinel): no master named '\(name)'")
+                case let other:
+                    failures.append("\(sentinel): unexpected reply \(other)")
+                }
+            } catch {
+                failures.append("\(sentinel): \(error.message)")
+            }
+        }
+        throw RedisError(.connectFailed, "\(url): no sentinel named the master (\(failures.joined(separator: "; ")))")
     }
 
     /// True when an idle connection has something to read: in request/response use that

@@ -1,7 +1,11 @@
 import AlmanacCore
 
 /// Where and how to connect: `redis://[[user]:password@]host[:port][/db]`
-/// (default port 6379, default database 0) or `unix://[[user]:password@]/path/to.sock[?db=N]`.
+/// (default port 6379, default database 0), `unix://[[user]:password@]/path/to.sock[?db=N]`,
+/// or `redis+sentinel://[[user]:password@]host[:port],host[:port],.../master-name[/db]`:
+/// the master that Redis Sentinel knows by that name, asked of the sentinels (default port
+/// 26379) in order at every connect, so a failover is followed by reconnecting. The
+/// credentials and database are the master's; the sentinels are asked without them.
 ///
 /// With a password the connection sends `AUTH` (`AUTH user password` when a user is
 /// given, Redis 6 ACLs); with a database other than 0 it sends `SELECT`. User, password,
@@ -10,9 +14,22 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
     public enum Endpoint: Sendable, Hashable {
         case tcp(host: String, port: Int)
         case unix(path: String)
+        /// The master Redis Sentinel names `master`, asked of `sentinels` in order.
+        case sentinel(sentinels: [HostPort], master: String)
+    }
+
+    public struct HostPort: Sendable, Hashable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+        public var description: String { (host.contains(":") ? "[\(host)]" : host) + ":\(port)" }
     }
 
     public static let defaultPort = 6379
+    public static let defaultSentinelPort = 26379
 
     public var endpoint: Endpoint
     public var username: String?
@@ -79,6 +96,22 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
                 guard let db = Int(path), db >= 0 else { throw invalid("bad database number") }
                 database = db
             }
+        case "redis+sentinel":
+            guard let slash = rest.firstIndex(of: "/") else { throw invalid("missing master name") }
+            var sentinels: [HostPort] = []
+            for authority in rest[..<slash].split(separator: ",", omittingEmptySubsequences: false) {
+                let (host, port) = try RedisURL.hostAndPort(authority, in: string, defaultPort: RedisURL.defaultSentinelPort)
+                sentinels.append(HostPort(host: host, port: port))
+            }
+            let path = rest[rest.index(after: slash)...].split(separator: "/", omittingEmptySubsequences: false)
+            let master = try RedisURL.percentDecoded(path[0], in: string)
+            guard !master.isEmpty else { throw invalid("missing master name") }
+            guard path.count <= 2 else { throw invalid("bad path after the master name") }
+            if path.count == 2 {
+                guard let db = Int(path[1]), db >= 0 else { throw invalid("bad database number") }
+                database = db
+            }
+            endpoint = .sentinel(sentinels: sentinels, master: master)
         case "unix":
             let path = try RedisURL.percentDecoded(rest, in: string)
             guard path.hasPrefix("/") else { throw invalid("unix socket path must be absolute") }
@@ -114,10 +147,15 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
             return "redis://\(auth)\(shownHost):\(port)" + (database == 0 ? "" : "/\(database)")
         case .unix(let path):
             return "unix://\(auth)\(path)" + (database == 0 ? "" : "?db=\(database)")
+        case .sentinel(let sentinels, let master):
+            return "redis+sentinel://\(auth)\(sentinels.map(\.description).joined(separator: ","))/\(master)"
+                + (database == 0 ? "" : "/\(database)")
         }
     }
 
-    private static func hostAndPort(_ authority: Substring, in url: String) throws(RedisError) -> (String, Int) {
+    private static func hostAndPort(
+        _ authority: Substring, in url: String, defaultPort: Int = RedisURL.defaultPort
+    ) throws(RedisError) -> (String, Int) {
         var host: Substring
         var portText: Substring?
         if authority.hasPrefix("[") {
