@@ -18,9 +18,9 @@ import Testing
             if masterAlive { master.kill9() }
         }
         // The replica must be in sync before the sentinels learn the topology from the master.
-        try await eventually("the replica's link to the master is up") { (try? Self.replicaInSync(replica.port)) == true }
+        try await Self.eventually("the replica's link to the master is up") { (try? Self.replicaInSync(replica.port)) == true }
         for _ in 0..<3 { sentinels.append(try await TestRedisServer.startSentinel(monitoring: master.port)) }
-        try await eventually("the sentinels know each other and the replica") {
+        try await Self.eventually("the sentinels know each other and the replica") {
             sentinels.allSatisfy { s in
                 (try? TestRedisServer.command(port: s.port, ["SENTINEL", "CKQUORUM", "mymaster"]))?.hasPrefix("+OK 3 usable") == true
                     && (try? TestRedisServer.command(port: s.port, ["SENTINEL", "REPLICAS", "mymaster"])) == "*1"
