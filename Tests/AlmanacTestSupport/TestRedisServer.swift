@@ -84,25 +84,31 @@ public struct TestRedisServer: Sendable {
             "--dir", directory, "--pidfile", directory + "/redis.pid",
             "--logfile", directory + "/redis.log",
         ] + extra
-        let pid = try spawn(arguments)
-        let server = TestRedisServer(port: port, directory: directory, pid: pid, arguments: extra)
+        let server = TestRedisServer(port: port, directory: directory, pid: try spawn(arguments), arguments: extra)
+        try await server.waitUntilAnswering("redis-server")
+        return server
+    }
+
+    /// Waits until the server answers PING; stops it and throws when it exits or stays
+    /// silent for 30 s.
+    private func waitUntilAnswering(_ what: String) async throws {
         let deadline = ContinuousClock.now + .seconds(30)
         var lastAnswer = "nothing"
         while ContinuousClock.now < deadline {
             do {
-                let answer = try command(port: port, ["PING"])
-                if answer == "+PONG" { return server }
+                let answer = try Self.command(port: port, ["PING"])
+                if answer == "+PONG" { return }
                 lastAnswer = "'\(answer)'"
             } catch {
                 lastAnswer = "\(error)"
             }
-            if server.hasExited() {
-                throw TestRedisServerError(description: "redis-server exited at start; see \(directory)/redis.log")
+            if hasExited() {
+                throw TestRedisServerError(description: "\(what) exited at start; see \(directory)/redis.log")
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        await server.stop()
-        throw TestRedisServerError(description: "redis-server on port \(port) did not answer PING (last: \(lastAnswer))")
+        kill9()
+        throw TestRedisServerError(description: "\(what) on port \(port) did not answer PING (last: \(lastAnswer))")
     }
 
     /// Starts a Redis Sentinel (`redis-server CONF --sentinel`) on a free port, monitoring
@@ -128,16 +134,8 @@ public struct TestRedisServer: Sendable {
         try config.write(toFile: directory + "/sentinel.conf", atomically: true, encoding: .utf8)
         let pid = try spawn(["redis-server", directory + "/sentinel.conf", "--sentinel"])
         let server = TestRedisServer(port: port, directory: directory, pid: pid, arguments: [])
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline {
-            if (try? command(port: port, ["PING"])) == "+PONG" { return server }
-            if server.hasExited() {
-                throw TestRedisServerError(description: "redis sentinel exited at start; see \(directory)/redis.log")
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        server.kill9()
-        throw TestRedisServerError(description: "redis sentinel on port \(port) did not answer PING")
+        try await server.waitUntilAnswering("redis sentinel")
+        return server
     }
 
     /// SIGKILL, as a crash: no shutdown, nothing saved; reaps the process and removes its

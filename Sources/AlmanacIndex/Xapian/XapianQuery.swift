@@ -198,9 +198,8 @@ public final class XapianQuery: CustomStringConvertible {
     /// a flat synonym could weigh differently in a sharded index than in one database. A
     /// synonym inside a synonym is matched as a plain OR (Xapian's `do_synonym` at factor
     /// 0), so each pair is one fixed node and the estimate is the same for any shards: the
-    /// pair formula is symmetric. Matches and frequencies are those of the flat synonym.
+    /// pair formula is symmetric. Matches and summed wdf are those of the flat synonym.
     public static func synonym(_ subqueries: [XapianQuery]) throws -> XapianQuery {
-        guard subqueries.count > 2 else { return try combine(.synonym, subqueries) }
         var level = subqueries
         while level.count > 2 {
             var next: [XapianQuery] = []
