@@ -33,10 +33,10 @@ extension AlmanacApplication {
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: StartingMiddleware(startup: startup))
         OperationsRoutes.registerHealth(on: router)
-        router.get("/ready") { _, _ in
-            if let services = startup.services { return try await OperationsRoutes.ready(services) }
-            return JSONResponse.make(startup.readiness(), status: .serviceUnavailable)
-        }
+        // Not ready while this router answers, even once the services are open: until the
+        // full router is swapped in, every data route still answers 503 (a client that
+        // waited for /ready got 503 from /openapi.json in that window).
+        router.get("/ready") { _, _ in JSONResponse.make(startup.readiness(), status: .serviceUnavailable) }
         return router
     }
 }
