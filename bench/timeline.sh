@@ -6,7 +6,8 @@
 #   2. timeline-bench (Benchmarks/, release): ingest in process vs raw Xapian, search
 #      p50/p99 without and with q, aggregations on the columns vs the index path.
 #   3. bench/timeline_sqlite.py: the three aggregation queries on SQLite with covering
-#      indexes (the BENCHMARKS.md peer row), in the same run.
+#      indexes, and bench/timeline_duckdb.py: those and the q/count rows in DuckDB (pip
+#      duckdb, installed when missing): the BENCHMARKS.md peers, in the same run.
 #   4. with --startup: bench/startup.sh, restart to ready on the imported corpus (this
 #      build, and --before BIN as the baseline, e.g. the current main's release binary).
 # Output: bench/out/timeline-<timestamp>.txt (bench/out/ is git-ignored).
@@ -81,6 +82,10 @@ echo "## timeline-bench (in process)"
 echo
 echo "## SQLite baseline (same run)"
 python3 bench/timeline_sqlite.py "$EVENTS" --runs 50
+echo
+echo "## DuckDB baseline (same run)"
+python3 -c "import duckdb" 2>/dev/null || pip install --quiet duckdb
+python3 bench/timeline_duckdb.py "$EVENTS" --runs 50
 if [ "$STARTUP" = 1 ]; then
   echo
   echo "## restart to ready (bench/startup.sh)"

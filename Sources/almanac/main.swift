@@ -165,15 +165,16 @@ struct Import: AsyncParsableCommand {
         let store = try options.openStore()
         var c = try options.configuration()
         shards.apply(to: &c)
-        let report = try await Importer(
-            store: store, collection: Importer.Collection(rawValue: collection)!, tenant: tenant, progress: !quiet
-        ).run(path: file)
-        printJSON(report.json)
         let logger = makeLogger("almanac.import")
-        let started = Date()
-        let indexed = try Maintenance.catchUp(c, store: store, logger: logger)
+        let importer = Importer(store: store, collection: Importer.Collection(rawValue: collection)!, tenant: tenant, progress: !quiet)
+        // The indexes follow the store while the file is committed, and catch up at the end.
+        let (report, durable, indexed) = try await Maintenance.indexing(c, store: store, logger: logger) {
+            try await importer.run(path: file)
+        }
+        printJSON(report.json)
         if indexed {
-            logger.info("indexed in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+            let seconds = (ContinuousClock.now - durable).inSeconds
+            logger.info("indexed in \(String(format: "%.1f", seconds)) s after the last record was durable")
         } else {
             logger.info("the index is in use by a running server; it indexes the new records itself")
         }

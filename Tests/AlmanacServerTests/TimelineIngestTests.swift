@@ -161,4 +161,49 @@ import HTTPTypes
             #expect(try Maintenance.catchUp(app.services.configuration, store: app.services.store, logger: logger) == false)
         }
     }
+
+    /// `almanac import`: the indexes follow the store while the file is committed (the
+    /// server's indexer loop, offline), and hold everything once the import returns.
+    @Test func importWithTheIndexesFollowingHoldsEveryRecordOnceItReturns() async throws {
+        let dir = TestApp.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var configuration = AlmanacConfiguration()
+        configuration.dataDirectory = dir
+        try FileManager.default.createDirectory(atPath: dir + "/index", withIntermediateDirectories: true)
+        let store = try Store(path: configuration.storePath)
+        let logger = Logger(label: "test")
+        let (events, _, indexed) = try await Maintenance.indexing(configuration, store: store, logger: logger) {
+            try await Importer(store: store, collection: .events, tenant: "imp", progress: false)
+                .run(path: Fixtures.directory + "/events_5k.ndjson")
+        }
+        #expect(indexed)
+        #expect(events.accepted == Timeline.events.count)
+        let (products, _, _) = try await Maintenance.indexing(configuration, store: store, logger: logger) {
+            try await Importer(store: store, collection: .products, tenant: "imp", progress: false)
+                .run(path: Fixtures.directory + "/products_2k.ndjson")
+        }
+        #expect(products.accepted == 2000)
+        #expect(try Maintenance.check(configuration, store: store).isEmpty)
+        // A failed load rethrows and releases the indexes (the next catch-up takes them).
+        await #expect(throws: AlmanacError.self) {
+            _ = try await Maintenance.indexing(configuration, store: store, logger: logger) {
+                try await Importer(store: store, collection: .events, tenant: "imp", progress: false).run(path: dir + "/absent.ndjson")
+            }
+        }
+        #expect(try Maintenance.catchUp(configuration, store: store, logger: logger))
+        try store.close()
+        try await TestApp.run(redis: .none, directory: dir) { app in
+            let token = try await app.token(tenant: "imp")
+            // Each imported product is on the timeline too (its change event).
+            #expect(try await app.get("/v1/events/search?limit=0", token: token).at("total.value")?.integerValue == Int64(Timeline.events.count + 2000))
+            #expect(await app.search("limit=0", token: token).at("total.value") == 2000)
+            // With the server holding the indexes, the import commits and says so.
+            let (again, _, ours) = try await Maintenance.indexing(app.services.configuration, store: app.services.store, logger: logger) {
+                try await Importer(store: app.services.store, collection: .events, tenant: "imp", progress: false)
+                    .run(path: Fixtures.directory + "/events_5k.ndjson")
+            }
+            #expect(!ours)
+            #expect(again.duplicates == Timeline.events.count)
+        }
+    }
 }

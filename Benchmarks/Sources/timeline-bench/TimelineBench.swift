@@ -116,10 +116,10 @@ struct TimelineBench {
         // The busiest month and its busiest source.
         var perMonth: [EventMonth: Int] = [:]
         for e in events { perMonth[EventMonth(containing: e.occurredAt.microseconds), default: 0] += 1 }
-        let month = perMonth.max { $0.value < $1.value }!.key
+        let month = perMonth.max { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }!.key  // ties: the earlier
         var perSource: [String: Int] = [:]
         for e in events where EventMonth(containing: e.occurredAt.microseconds) == month { perSource[e.source, default: 0] += 1 }
-        let source = perSource.max { $0.value < $1.value }!.key
+        let source = perSource.max { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }!.key
         let monthRange = EventTimeRange(from: month.start, to: month.end)
         print("busiest month \(month.name): \(perMonth[month]!) events; its busiest source \(source): \(perSource[source]!)")
         let first = events.map(\.occurredAt.microseconds).min()!
@@ -160,9 +160,9 @@ struct TimelineBench {
         try await search("q (one word), all history") { i in var r = EventSearchRequest(); r.limit = 20; r.q = words[i % words.count]; return r }
 
         print("\n## aggregations (in process, uncached): columns (no q) vs index collect spy (the q path)")
-        func aggregate(_ label: String, _ body: String) async throws {
+        func aggregate(_ label: String, _ body: String, indexOnly: Bool = false) async throws {
             let request = try EventAggregateRequest(json: try JSONParser.parse(body))
-            for forceIndex in [false, true] {
+            for forceIndex in indexOnly ? [true] : [false, true] {
                 var samples: [Double] = []
                 var total = 0
                 let n = forceIndex ? max(10, runs / 10) : runs
@@ -185,6 +185,12 @@ struct TimelineBench {
             #"{"from": "\#(mFrom)", "to": "\#(mTo)", "filter": "source = \"\#(source)\"", "aggs": {"h": {"date_histogram": {"interval": "hour"}}}}"#)
         try await aggregate("four aggs in one pass, all events",
             #"{"aggs": {"d": {"date_histogram": {"interval": "week", "split_by": {"field": "source", "size": 5}}}, "a": {"terms": {"field": "actor", "size": 10}}, "s": {"stats": {"field": "attributes.insertions"}}, "p": {"percentiles": {"field": "attributes.files_changed", "percents": [50, 95, 99]}}}}"#)
+        // The rows bench/timeline_duckdb.py times beside these (with q, the index path only).
+        try await aggregate("q=fix: top-10 sources", #"{"q": "fix", "aggs": {"s": {"terms": {"field": "source", "size": 10}}}}"#, indexOnly: true)
+        try await search("count (limit=0), type = release") { _ in var r = EventSearchRequest(); r.limit = 0; r.filter = "type = \"release\""; return r }
+        try await search("count (limit=0), attributes.insertions >= 1000") { _ in
+            var r = EventSearchRequest(); r.limit = 0; r.filter = "attributes.insertions >= 1000"; return r
+        }
 
         readers.close()
         try store.close()

@@ -83,10 +83,7 @@ public final class ServicesStartup: Sendable {
         }
     }
 
-    private var seconds: Double {
-        let d = ContinuousClock.now - started
-        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
+    private var seconds: Double { (ContinuousClock.now - started).inSeconds }
 
     /// The error a data route answers while the services are not open: 503 with
     /// `Retry-After`.

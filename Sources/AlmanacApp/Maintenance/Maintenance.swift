@@ -3,6 +3,7 @@ import AlmanacIndex
 public import AlmanacStore
 import Foundation
 public import Logging
+import NIOPosix
 
 /// Operator commands that work on a data directory directly: catch-up indexing, rebuilds,
 /// consistency checks and backups. Each runs the same `ProjectionDriver` the server's
@@ -12,14 +13,7 @@ public enum Maintenance {
     /// Applies every committed product change to the index. Answers false when a running
     /// server holds the index (its own indexer applies them).
     public static func catchUpProducts(_ configuration: AlmanacConfiguration, store: Store) throws -> Bool {
-        let tenants = try TenantState.loaded(from: store)
-        guard let writer = try ifUnlocked({
-            try ProductIndexShards(
-                directory: configuration.productIndexPath, shards: configuration.index.productShards,
-                slots: SlotRegistry(path: configuration.productSlotsPath), vocabulary: TypoVocabulary(rebuildThreshold: .max))
-        }) else { return false }
-        let driver = ProjectionDriver(
-            CatalogueProjection(writer: writer, store: store, settings: { tenants.settings($0) }), batchSize: 5000)
+        guard let driver = try productDriver(configuration, store: store) else { return false }
         try driver.catchUp()
         try driver.close()
         return true
@@ -27,22 +21,7 @@ public enum Maintenance {
 
     /// Applies every stored event the month indexes lack; false when a server holds them.
     public static func catchUpEvents(_ configuration: AlmanacConfiguration, store: Store, logger: Logger) throws -> Bool {
-        let tenants = try TenantState.loaded(from: store)
-        // The columns are loaded as a server start would load them, so the month files
-        // this catch-up writes hold every event (a server's next start reads them).
-        let columns = EventColumnStore()
-        guard let writer = try ifUnlocked({
-            try EventIndexWriter(
-                directory: configuration.eventIndexDirectory, slots: SlotRegistry(path: configuration.eventSlotsPath),
-                columns: columns, logger: logger)
-        }) else { return false }
-        let retainFrom = EventRetention.firstKeptMonth(days: configuration.events.retentionDays, now: .now())
-        _ = try EventColumnLoader.load(writer: writer, store: store, into: columns, retainFrom: retainFrom, logger: logger, progress: nil)
-        let driver = ProjectionDriver(
-            TimelineProjection(
-                writer: writer, store: store, retentionDays: configuration.events.retentionDays,
-                language: { tenants.settings($0).language }),
-            batchSize: 20_000)
+        guard let driver = try eventDriver(configuration, store: store, logger: logger) else { return false }
         try driver.catchUp()
         try driver.close()
         return true
@@ -53,6 +32,83 @@ public enum Maintenance {
         let products = try catchUpProducts(configuration, store: store)
         let events = try catchUpEvents(configuration, store: store, logger: logger)
         return products && events
+    }
+
+    /// Runs `load` (an offline import into `store`) while every index follows the store:
+    /// each index's `ProjectionService` (the server's indexer loop) applies what `load` has
+    /// committed as it commits, on a thread of its own, and the rest once `load` returns,
+    /// so parsing and SQLite commits overlap the index writes. Answers what `load` answered
+    /// and when it returned (the records durable), and whether the indexes were ours: false
+    /// when a running server holds them (its own indexers apply the new records).
+    public static func indexing<R: Sendable>(
+        _ configuration: AlmanacConfiguration, store: Store, logger: Logger, alongside load: () async throws -> R
+    ) async throws -> (result: R, durable: ContinuousClock.Instant, indexed: Bool) {
+        let products = try productDriver(configuration, store: store)
+        let events = try eventDriver(configuration, store: store, logger: logger)
+        guard let products, let events else {
+            try products?.close()
+            try events?.close()
+            let result = try await load()
+            return (result, .now, false)
+        }
+        let pool = NIOThreadPool(numberOfThreads: 2)
+        pool.start()
+        defer { pool.shutdownGracefully { _ in } }
+        func follower<P>(_ name: String, _ driver: ProjectionDriver<P>) -> ProjectionService<P> {
+            ProjectionService(
+                name: name, driver: driver, threadPool: pool, pollInterval: .milliseconds(50), logger: logger, published: { _, _ in })
+        }
+        let services = (follower("products indexer", products), follower("events indexer", events))
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await services.0.run() }
+            group.addTask { try await services.1.run() }
+            do {
+                let result = try await load()
+                let durable = ContinuousClock.now
+                try await services.0.catchUp()
+                try await services.1.catchUp()
+                services.0.signal.close()
+                services.1.signal.close()
+                try await group.waitForAll()
+                return (result, durable, true)
+            } catch {
+                services.0.signal.close()
+                services.1.signal.close()
+                try? await group.waitForAll()
+                throw error
+            }
+        }
+    }
+
+    /// The product index's projection loop for an offline catch-up (nil when a server holds the index).
+    static func productDriver(_ configuration: AlmanacConfiguration, store: Store) throws -> ProjectionDriver<CatalogueProjection>? {
+        let tenants = try TenantState.loaded(from: store)
+        guard let writer = try ifUnlocked({
+            try ProductIndexShards(
+                directory: configuration.productIndexPath, shards: configuration.index.productShards,
+                slots: SlotRegistry(path: configuration.productSlotsPath), vocabulary: TypoVocabulary(rebuildThreshold: .max))
+        }) else { return nil }
+        return ProjectionDriver(CatalogueProjection(writer: writer, store: store, settings: { tenants.settings($0) }), batchSize: 5000)
+    }
+
+    /// The month indexes' projection loop for an offline catch-up (nil when a server holds them).
+    static func eventDriver(_ configuration: AlmanacConfiguration, store: Store, logger: Logger) throws -> ProjectionDriver<TimelineProjection>? {
+        let tenants = try TenantState.loaded(from: store)
+        // The columns are loaded as a server start would load them, so the month files
+        // this catch-up writes hold every event (a server's next start reads them).
+        let columns = EventColumnStore()
+        guard let writer = try ifUnlocked({
+            try EventIndexWriter(
+                directory: configuration.eventIndexDirectory, slots: SlotRegistry(path: configuration.eventSlotsPath),
+                columns: columns, logger: logger)
+        }) else { return nil }
+        let retainFrom = EventRetention.firstKeptMonth(days: configuration.events.retentionDays, now: .now())
+        _ = try EventColumnLoader.load(writer: writer, store: store, into: columns, retainFrom: retainFrom, logger: logger, progress: nil)
+        return ProjectionDriver(
+            TimelineProjection(
+                writer: writer, store: store, retentionDays: configuration.events.retentionDays,
+                language: { tenants.settings($0).language }),
+            batchSize: 20_000)
     }
 
     /// Rebuilds the product index from the store into a new directory and swaps it in,

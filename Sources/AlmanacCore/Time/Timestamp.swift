@@ -188,3 +188,10 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+extension Duration {
+    /// The duration in seconds, as a `Double` (for logs and reports).
+    public var inSeconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}
