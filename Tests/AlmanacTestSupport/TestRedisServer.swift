@@ -1,5 +1,4 @@
-// A private redis-server for tests. Self-contained (Foundation + libc only, no project
-// imports) so it can be copied into other test targets as is.
+// A private redis-server for tests (Foundation + libc, and `ChildProcess.spawn`).
 //
 // - `TestRedisServer.withRedisURL { url in ... }`: `ALMANAC_TEST_REDIS_URL` when set
 //   (e.g. by `eval "$(scripts/test-redis.sh start)"`), otherwise a private server that
@@ -7,8 +6,7 @@
 // - `TestRedisServer.withServer { server in ... }`: always a private server, for tests
 //   that stop, restart or `CLIENT KILL` it.
 //
-// The server is spawned with posix_spawn and an empty signal mask (a Foundation.Process
-// started from a Swift-concurrency thread would inherit blocked SIGTERM/SIGCHLD), stopped
+// The server is spawned with `ChildProcess.spawn` (posix_spawn, an empty signal mask), stopped
 // with `SHUTDOWN NOSAVE` over a connection, SIGKILL as the fallback, and reaped with
 // waitpid. Servers left behind by a crashed test process are killed by the next start.
 
@@ -84,7 +82,7 @@ public struct TestRedisServer: Sendable {
             "--dir", directory, "--pidfile", directory + "/redis.pid",
             "--logfile", directory + "/redis.log",
         ] + extra
-        let server = TestRedisServer(port: port, directory: directory, pid: try spawn(arguments), arguments: extra)
+        let server = TestRedisServer(port: port, directory: directory, pid: try ChildProcess.spawn(arguments), arguments: extra)
         try await server.waitUntilAnswering("redis-server")
         return server
     }
@@ -132,7 +130,7 @@ public struct TestRedisServer: Sendable {
 
             """
         try config.write(toFile: directory + "/sentinel.conf", atomically: true, encoding: .utf8)
-        let pid = try spawn(["redis-server", directory + "/sentinel.conf", "--sentinel"])
+        let pid = try ChildProcess.spawn(["redis-server", directory + "/sentinel.conf", "--sentinel"])
         let server = TestRedisServer(port: port, directory: directory, pid: pid, arguments: [])
         try await server.waitUntilAnswering("redis sentinel")
         return server
@@ -239,42 +237,6 @@ public struct TestRedisServer: Sendable {
     }
 
     // MARK: - Processes
-
-    /// posix_spawn with an empty signal mask and default dispositions, so the server
-    /// behaves normally whatever thread of this process starts it.
-    private static func spawn(_ arguments: [String]) throws -> pid_t {
-        #if canImport(Darwin)
-        var attributes: posix_spawnattr_t? = nil
-        var actions: posix_spawn_file_actions_t? = nil
-        #else
-        var attributes = posix_spawnattr_t()
-        var actions = posix_spawn_file_actions_t()
-        #endif
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var emptyMask = sigset_t()
-        sigemptyset(&emptyMask)
-        posix_spawnattr_setsigmask(&attributes, &emptyMask)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGPIPE] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var pid: pid_t = 0
-        let result = posix_spawnp(&pid, arguments[0], &actions, &attributes, &argv, environ)
-        guard result == 0 else {
-            throw TestRedisServerError(description: "cannot start \(arguments[0]): \(String(cString: strerror(result)))")
-        }
-        return pid
-    }
 
     /// Kills servers whose test process is gone (it crashed before stopping them).
     private static func killLeftoverServers() {

@@ -117,13 +117,15 @@ public enum Maintenance {
     @discardableResult
     public static func reindexProducts(_ configuration: AlmanacConfiguration, store: Store, logger: Logger) throws -> Int {
         let path = configuration.productIndexPath
+        let fm = FileManager.default
+        // A data directory restored with only its store (docs/operations.md) has no `index/` yet.
+        try fm.createDirectory(atPath: configuration.dataDirectory + "/index", withIntermediateDirectories: true)
         let held = try IndexLock(path: ProductIndexWriter.lockPath(path), what: "product index: stop `almanac serve` first")
         defer { held.release() }
         let shards = configuration.index.productShards ?? (try? ProductIndexShards.recordedCount(path))
             ?? ProductIndexShards.defaultCount
         let tenants = try TenantState.loaded(from: store)
         let fresh = path + ".new", slotsPath = configuration.productSlotsPath
-        let fm = FileManager.default
         try? fm.removeItem(atPath: fresh)
         try? fm.removeItem(atPath: slotsPath + ".new")
         let writer = try ProductIndexShards(
